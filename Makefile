@@ -1,0 +1,43 @@
+# Perplexed: two commands on a fresh Debian machine with Swift.
+#   make demo   runs the main job on built-in defaults
+#   make test   builds and passes the tests
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
+
+.PHONY: demo test build release deps bench clean
+
+# Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Perplexed needs these Debian packages:$$missing"; \
+	    echo "Run:  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product perplexed
+
+demo: release
+	$$($(SWIFT) build -c release --show-bin-path)/perplexed demo
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	bash Benchmarks/run
+
+clean:
+	rm -rf .build

@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// Perplexed: certified checks of "Perplexity Cannot Always Tell Right from Wrong" (arXiv 2601.22950).
+import PackageDescription
+
+let package = Package(
+    name: "Perplexed",
+    products: [
+        .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
+        .executable(name: "perplexed", targets: ["PerplexedCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // C libraries, linked from Debian's -dev packages (see Makefile `deps`).
+        .systemLibrary(name: "CMPFR", path: "Sources/CMPFR"),
+
+        // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI).
+        .target(
+            name: "MultiPrecision",
+            dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+
+        // The `perplexed` command-line tool.
+        .executableTarget(
+            name: "PerplexedCLI",
+            dependencies: [
+                "MultiPrecision",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(
+            name: "MultiPrecisionTests",
+            dependencies: [
+                "MultiPrecision",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+// GMP, MPFR and MPFI as one Clang module. Function-like macros are disabled so that
+// every entry point is a real C function that Swift can import.
+#ifndef PERPLEXED_CMPFR_SHIM_H
+#define PERPLEXED_CMPFR_SHIM_H
+#define MPFR_USE_NO_MACRO 1
+#include <stdio.h>
+#include <gmp.h>
+#include <mpfr.h>
+#include <mpfi.h>
+#include <mpfi_io.h>
+#endif

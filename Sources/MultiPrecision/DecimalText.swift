@@ -1,0 +1,128 @@
+import CMPFR
+
+/// Reading and writing decimal text: exact parsing into rationals and directed-rounding output.
+public enum DecimalText {
+    /// Significant digits accepted for decimal output.
+    public static let digitRange: ClosedRange<Int> = 1...1_000_000
+
+    /// Parses `text` exactly: an optional sign, digits with an optional point, an optional
+    /// exponent (`e`/`E`), or a fraction `p/q` of two such decimals.
+    static func parseRational(_ text: String) throws(MultiPrecisionError) -> BigRational {
+        let trimmed = text.trimmingASCIIWhitespace()
+        guard !trimmed.isEmpty else { throw .malformedNumber(input: text, reason: "the text is empty") }
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            return try parseDecimal(Substring(trimmed), original: text)
+        case 2:
+            let numerator = try parseDecimal(parts[0], original: text)
+            let denominator = try parseDecimal(parts[1], original: text)
+            guard denominator.signum != 0 else {
+                throw .divisionByZero(dividend: String(parts[0]), divisor: String(parts[1]))
+            }
+            return numerator / denominator
+        default:
+            throw .malformedNumber(input: text, reason: "more than one '/'")
+        }
+    }
+
+    private static func parseDecimal(_ text: Substring, original: String) throws(MultiPrecisionError) -> BigRational {
+        var bytes = Array(text.utf8)[...]
+        guard !bytes.isEmpty else { throw .malformedNumber(input: original, reason: "a number is missing around '/'") }
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        var digits: [UInt8] = []
+        var fractionDigits = 0
+        var sawPoint = false
+        var sawDigit = false
+        while let byte = bytes.first, byte != UInt8(ascii: "e"), byte != UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if byte == UInt8(ascii: ".") {
+                guard !sawPoint else { throw .malformedNumber(input: original, reason: "more than one decimal point") }
+                sawPoint = true
+            } else if byte == UInt8(ascii: "_") {
+                continue  // digit grouping, as in Swift literals: 1_000
+            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                sawDigit = true
+                digits.append(byte)
+                if sawPoint { fractionDigits += 1 }
+            } else {
+                let character = String(decoding: [byte], as: UTF8.self)
+                throw .malformedNumber(input: original, reason: "unexpected character '\(character)'; expected a decimal like 0.125, 1e-3 or 3/7")
+            }
+        }
+        guard sawDigit else { throw .malformedNumber(input: original, reason: "no digits") }
+        var exponent = 0
+        if !bytes.isEmpty {
+            bytes = bytes.dropFirst()  // the 'e'
+            var exponentNegative = false
+            if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+                exponentNegative = first == UInt8(ascii: "-")
+                bytes = bytes.dropFirst()
+            }
+            guard !bytes.isEmpty else { throw .malformedNumber(input: original, reason: "the exponent has no digits") }
+            for byte in bytes {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
+                    throw .malformedNumber(input: original, reason: "the exponent must be an integer")
+                }
+                exponent = exponent * 10 + Int(byte - UInt8(ascii: "0"))
+                guard exponent <= 1_000_000 else {
+                    throw .malformedNumber(input: original, reason: "the exponent is too large (limit 10^±1000000)")
+                }
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+        let integer = BigRational.integer(digits: (negative ? "-" : "") + String(decoding: digits, as: UTF8.self))
+        let scale = exponent - fractionDigits
+        return scale >= 0 ? integer * .powerOfTen(scale) : integer / .powerOfTen(-scale)
+    }
+
+    /// Decimal text for an MPFR value with `digits` significant digits rounded in `direction`.
+    ///
+    /// Moderate magnitudes are written positionally (`0.0012345`), others in scientific
+    /// notation (`1.2345e-12`). Trailing zeros after the point are kept: they are significant.
+    static func format(_ value: UnsafePointer<__mpfr_struct>, digits: Int, rounding: RoundingDirection) -> String {
+        if mpfr_nan_p(value) != 0 { return "nan" }
+        if mpfr_inf_p(value) != 0 { return mpfr_signbit(value) != 0 ? "-inf" : "inf" }
+        if mpfr_zero_p(value) != 0 { return mpfr_signbit(value) != 0 ? "-0" : "0" }
+        var exponent: mpfr_exp_t = 0
+        guard let raw = mpfr_get_str(nil, &exponent, 10, digits, value, rounding.mpfr) else { return "nan" }
+        defer { mpfr_free_str(raw) }
+        var mantissa = String(cString: raw)
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        // value = 0.mantissa × 10^exponent
+        let point = Int(exponent)
+        var body: String
+        if point > 21 || point < -5 {
+            let head = mantissa.prefix(1)
+            let tail = mantissa.dropFirst()
+            body = tail.isEmpty ? String(head) : "\(head).\(tail)"
+            let e = point - 1
+            body += e < 0 ? "e-\(-e)" : "e+\(e)"
+        } else if point <= 0 {
+            body = "0." + String(repeating: "0", count: -point) + mantissa
+        } else if point >= mantissa.count {
+            body = mantissa + String(repeating: "0", count: point - mantissa.count)
+        } else {
+            let index = mantissa.index(mantissa.startIndex, offsetBy: point)
+            body = "\(mantissa[..<index]).\(mantissa[index...])"
+        }
+        return negative ? "-" + body : body
+    }
+
+    static func validateDigits(_ digits: Int) throws(MultiPrecisionError) {
+        guard digitRange.contains(digits) else { throw .digitsOutOfRange(digits: digits) }
+    }
+}
+
+extension String {
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The `perplexed` command: certified checks of "Perplexity Cannot Always Tell Right from Wrong".
+@main
+struct Perplexed: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "perplexed",
+        abstract: "Check, with certified arithmetic and real Transformers, when perplexity picks the wrong model.",
+        discussion: """
+            Perplexed reproduces and checks the theory of "Perplexity Cannot Always Tell Right \
+            from Wrong" (arXiv 2601.22950). Numeric inputs are read as exact decimals (0.1 is \
+            1/10); certified outputs are intervals rounded outward, so a printed bound is a \
+            proven bound.
+
+            Start with `perplexed demo`, then `perplexed help <subcommand>`.
+            """,
+        version: version,
+        subcommands: [DemoCommand.self]
+    )
+}
