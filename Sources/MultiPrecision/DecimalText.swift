@@ -87,7 +87,7 @@ public enum DecimalText {
     static func format(_ value: UnsafePointer<__mpfr_struct>, digits: Int, rounding: RoundingDirection) -> String {
         if mpfr_nan_p(value) != 0 { return "nan" }
         if mpfr_inf_p(value) != 0 { return mpfr_signbit(value) != 0 ? "-inf" : "inf" }
-        if mpfr_zero_p(value) != 0 { return mpfr_signbit(value) != 0 ? "-0" : "0" }
+        if mpfr_zero_p(value) != 0 { return "0" }  // the sign of zero carries no magnitude
         var exponent: mpfr_exp_t = 0
         guard let raw = mpfr_get_str(nil, &exponent, 10, digits, value, rounding.mpfr) else { return "nan" }
         defer { mpfr_free_str(raw) }
