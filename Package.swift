@@ -6,6 +6,7 @@ let package = Package(
     name: "Perplexed",
     products: [
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
+        .library(name: "PerplexityTheory", targets: ["PerplexityTheory"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -23,11 +24,18 @@ let package = Package(
             dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // The paper's mathematics (sections 3 and 4), generic over Real and certified on Interval.
+        .target(
+            name: "PerplexityTheory",
+            dependencies: ["MultiPrecision", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
             dependencies: [
                 "MultiPrecision",
+                "PerplexityTheory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

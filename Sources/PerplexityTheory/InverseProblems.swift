@@ -1,0 +1,125 @@
+import MultiPrecision
+
+/// Section 4.3: the γ values that explain a measured (log-perplexity L, accuracy a) pair.
+public struct GammaFit: Sendable {
+    /// H(a), the least log-perplexity any γ gives at accuracy a (attained at γ = 1 − a).
+    public let entropy: Interval
+    /// The root in (0, 1 − a]: the confident explanation (small γ, high confidence).
+    public let confident: Interval?
+    /// The root in [1 − a, 1): the diffident explanation.
+    public let diffident: Interval?
+
+    /// Whether any γ fits, i.e. L >= H(a).
+    public var fits: Bool { confident != nil || diffident != nil }
+}
+
+/// Errors of the certified root finders.
+public enum RootError: Error, Sendable, CustomStringConvertible {
+    /// The enclosures could not separate the root from the target at this precision.
+    case undecided(String)
+
+    public var description: String {
+        switch self {
+        case .undecided(let what): return "could not certify \(what); raise --precision"
+        }
+    }
+}
+
+/// Solves pplx(a, γ) = L for γ with certified enclosures.
+///
+/// pplx(a, ·) is convex on (0, 1) with its minimum H(a) at γ = 1 − a, so some γ fits iff L >= H(a);
+/// then there is one root on each side of 1 − a (they coincide when L = H(a); at a = 0 or 1 only
+/// one side exists). Each root is enclosed by interval bisection until its width is at most
+/// 2^−(precision − 8) relative, using the monotonicity of pplx(a, ·) on each side.
+///
+/// - Parameters:
+///   - logPerplexity: L > 0 (exact).
+///   - accuracy: a ∈ [0, 1] (exact).
+///   - precision: bits for the enclosures.
+public func fitGamma(logPerplexity L: BigRational, accuracy a: BigRational, precision: Int) throws -> GammaFit {
+    guard L > 0 else { throw ParameterError(parameter: "log-perplexity", requirement: "> 0", value: L.description) }
+    guard a >= 0, a <= 1 else { throw ParameterError(parameter: "accuracy", requirement: "in [0, 1]", value: a.description) }
+    let target = try Interval(L, precision: precision)
+    let aI = try Interval(a, precision: precision)
+    let H = try binaryEntropy(aI)
+    if target.isCertainlyLess(than: H) {
+        return GammaFit(entropy: H, confident: nil, diffident: nil)
+    }
+    guard H.isCertainlyLess(than: target) else {
+        // L is rational and H(a) is not (for 0 < a < 1), so only precision can leave this open.
+        throw RootError.undecided("whether L = \(L) lies above H(a) = \(H)")
+    }
+    let pivot = BigRational(1) - a
+    func f(_ γ: Interval) -> Interval { -(aI * Interval.log(onePlus: -γ)) - ((1 - aI) * Interval.log(γ)) - target }
+    // Left of 1 − a, f decreases from +∞; right of it, f increases to +∞ (for 0 < a < 1).
+    var confident: Interval? = nil
+    var diffident: Interval? = nil
+    if pivot > 0 {
+        confident = try bisect(f, from: BigRational(0), to: pivot, decreasing: true, precision: precision, what: "the confident root")
+    }
+    if pivot < 1 {
+        diffident = try bisect(f, from: pivot, to: BigRational(1), decreasing: false, precision: precision, what: "the diffident root")
+    }
+    return GammaFit(entropy: H, confident: confident, diffident: diffident)
+}
+
+/// Bisection on [lo, hi] for a monotone f with a root inside; returns an enclosure of the root.
+///
+/// Sign decisions use certified enclosures of f at exact rational points; a point whose sign
+/// cannot be decided ends the search with the current (still certified) bracket.
+func bisect(
+    _ f: (Interval) -> Interval, from lo: BigRational, to hi: BigRational,
+    decreasing: Bool, precision: Int, what: String
+) throws -> Interval {
+    var low = lo, high = hi
+    let two = BigRational(2)
+    let steps = precision - 8
+    for _ in 0..<Swift.max(steps, 8) {
+        let mid = (low + high) / two
+        let value = f(try Interval(mid, precision: precision))
+        guard value.isUsable else { break }
+        let positive = value.isCertainlyPositive
+        let negative = value.isCertainlyNegative
+        if !positive && !negative { break }  // the root is within rounding of mid: stop here
+        // For a decreasing f the root lies right of points where f > 0.
+        if positive == decreasing { low = mid } else { high = mid }
+    }
+    // Widen by the enclosure of any undecided last midpoint: the root lies in [low, high].
+    return try Interval(lower: low, upper: high, precision: precision)
+}
+
+/// Given a base (a, γ) and a target accuracy a*, the shifts Δ ∈ [0, γ) at which the critical
+/// accuracy a′ equals a*.
+///
+/// a′(Δ) = a* means pplx(a*, γ − Δ) = pplx(a, γ): the γ′ = γ − Δ are the γ fits of
+/// (pplx(a, γ), a*) that lie in (0, γ]. a′ only reaches 1 in the limit Δ → γ.
+public func shiftReaching(targetAccuracy aStar: BigRational, accuracy a: BigRational, gamma γ: BigRational, precision: Int) throws -> [Interval] {
+    guard γ > 0, γ < (try BigRational(1, 2)) else {
+        throw ParameterError(parameter: "gamma", requirement: "in (0, 1/2)", value: γ.description)
+    }
+    guard aStar >= 0, aStar <= 1 else { throw ParameterError(parameter: "target accuracy", requirement: "in [0, 1]", value: aStar.description) }
+    let gI = try Interval(γ, precision: precision)
+    let L = try logPerplexity(accuracy: try Interval(a, precision: precision), gamma: gI).total
+    // Solve pplx(a*, γ′) = L for γ′ ∈ (0, γ] directly (L is an enclosure, not a rational).
+    let aS = try Interval(aStar, precision: precision)
+    func f(_ g: Interval) -> Interval { -(aS * Interval.log(onePlus: -g)) - ((1 - aS) * Interval.log(g)) - L }
+    var shifts: [Interval] = []
+    let pivot = BigRational(1) - aStar
+    // Candidate brackets: (0, min(γ, 1 − a*)] where f decreases, [1 − a*, γ] where f increases.
+    let left = Swift.min(γ, pivot)
+    if left > 0 {
+        let atLeft = f(try Interval(left, precision: precision))
+        if atLeft.isCertainlyNegative || left == γ && !atLeft.isCertainlyPositive {
+            let root = try bisect(f, from: BigRational(0), to: left, decreasing: true, precision: precision, what: "the shift")
+            shifts.append(gI - root)
+        }
+    }
+    if pivot < γ {
+        let atRight = f(gI)
+        if !atRight.isCertainlyNegative {
+            let root = try bisect(f, from: pivot, to: γ, decreasing: false, precision: precision, what: "the shift")
+            shifts.append(gI - root)
+        }
+    }
+    return shifts
+}

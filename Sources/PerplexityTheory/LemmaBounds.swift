@@ -1,0 +1,135 @@
+import MultiPrecision
+
+/// Lemma 3.1 in the corrected explicit form (see Proofs/lemma-3-1.md).
+///
+/// If the model copies α with margin m, β_N flips one bit of α_N, every prefix pair is within
+/// the continuity radius δ of tolerance η ≤ m, and every log-probability is at least log ε, then
+///
+///     |pplx(α_N) − pplx(β_N)| ≤ (−log ε)/N + 2η(N − 1)/N.
+///
+/// The flipped position costs at most −log ε; every other position differs by at most
+/// |log p − log q| ≤ |p − q| / min(p, q) ≤ 2η because both probabilities exceed 1/2.
+///
+/// - Parameters:
+///   - length: N >= 1.
+///   - eta: the continuity tolerance η ∈ [0, 1/2).
+///   - floor: the probability floor ε ∈ (0, 1].
+/// - Throws: ``ParameterError`` when a parameter is out of range.
+public func lemmaBound<T: PerplexityScalar>(length N: Int, eta η: T, floor ε: T) throws(ParameterError) -> T {
+    try Check.count(N, "length")
+    try Check.range(η, "eta", above: η.integer(0), below: η.rational(try! .init(1, 2)), .open, requirement: "in [0, 1/2)")
+    try Check.range(ε, "floor", above: ε.integer(0), .open, below: ε.integer(1), requirement: "in (0, 1]")
+    let n = ε.integer(N)
+    return -T.log(ε) / n + ε.integer(2) * η * ε.integer(N - 1) / n
+}
+
+/// The explicit threshold of Lemma 3.1: with η = min(m, ξ/4),
+/// n′ = max(⌊1/δ⌋, ⌈−2 log ε / ξ⌉) + 1, so that every N >= n′ has 1/(N + 1) < δ and a bound
+/// below ξ.
+public struct LemmaThreshold: Sendable, Equatable {
+    /// n′.
+    public let threshold: Int
+    /// ⌊1/δ⌋ + 1: the length from which one flipped bit is within the continuity radius.
+    public let continuityLength: Int
+    /// ⌈−2 log ε / ξ⌉ + 1: the length from which the flipped position costs under ξ/2.
+    public let dilutionLength: Int
+}
+
+/// Computes n′(ξ, m, ε, δ) for Lemma 3.1 (and its tolerance η = min(m, ξ/4)).
+///
+/// The integer parts are decided with certified enclosures at `precision` bits, so n′ is exact.
+/// - Throws: ``ParameterError`` when a parameter is out of range, or when an integer part lies too
+///   close to an integer to decide at this precision (raise the precision).
+public func lemmaThreshold(
+    xi ξ: BigRational, margin m: BigRational, floor ε: BigRational, delta δ: BigRational, precision: Int = 256
+) throws(ParameterError) -> (threshold: LemmaThreshold, eta: BigRational) {
+    let zero = BigRational(0), one = BigRational(1), half = try! BigRational(1, 2)
+    guard ξ > zero else { throw ParameterError(parameter: "xi", requirement: "> 0", value: ξ.description) }
+    guard m > zero, m <= half else { throw ParameterError(parameter: "margin", requirement: "in (0, 1/2]", value: m.description) }
+    guard ε > zero, ε < one else { throw ParameterError(parameter: "floor", requirement: "in (0, 1)", value: ε.description) }
+    guard δ > zero, δ <= one else { throw ParameterError(parameter: "delta", requirement: "in (0, 1]", value: δ.description) }
+    let eta = Swift.min(m, ξ * (try! BigRational(1, 4)))
+    // ⌊1/δ⌋ is exact rational arithmetic.
+    let continuity = floorOf(one / δ) + 1
+    // ⌈−2 log ε / ξ⌉ needs a certified enclosure of the logarithm.
+    let ratio = try certifiedLogRatio(ε: ε, ξ: ξ, precision: precision)
+    let dilution = ratio + 1
+    return (LemmaThreshold(threshold: Swift.max(continuity, dilution), continuityLength: continuity, dilutionLength: dilution), eta)
+}
+
+/// ⌊r⌋ for a rational r >= 0.
+func floorOf(_ r: BigRational) -> Int {
+    var n = Int(r.doubleApproximation.rounded(.down))
+    while BigRational(n) > r { n -= 1 }
+    while BigRational(n + 1) <= r { n += 1 }
+    return n
+}
+
+/// ⌈−2 log ε / ξ⌉, certified: the enclosure must not contain an integer other than at most one
+/// end that is decided exactly.
+func certifiedLogRatio(ε: BigRational, ξ: BigRational, precision: Int) throws(ParameterError) -> Int {
+    guard let e = try? Interval(ε, precision: precision), let x = try? Interval(ξ, precision: precision) else {
+        throw ParameterError(parameter: "precision", requirement: "in 2…16777216", value: "\(precision)")
+    }
+    let value = (-2 * Interval.log(e)) / x
+    let low = value.lower.rounded(.up)
+    let high = value.upper.rounded(.up)
+    guard low == high, let result = Int(exactly: low.double()) else {
+        throw ParameterError(
+            parameter: "precision", requirement: "high enough to decide ⌈−2 log ε / ξ⌉ (enclosure \(value))",
+            value: "\(precision)")
+    }
+    return result
+}
+
+/// The bound printed in the paper's Appendix A, evaluated exactly as printed:
+/// −(1/n_c)·(log(1/2 + ϵ) − log ε + (n_c − 1)·ϵ).
+///
+/// It is negative whenever log(1/2 + ϵ) − log ε + (n_c − 1)ϵ > 0, e.g. for every ε < 1/2, so it
+/// cannot bound an absolute value; ``lemmaBound(length:eta:floor:)`` is the corrected form.
+public func printedAppendixBound<T: PerplexityScalar>(length n: Int, epsilon ϵ: T, floor ε: T) throws(ParameterError) -> T {
+    try Check.count(n, "length")
+    try Check.positive(ϵ, "epsilon")
+    try Check.range(ε, "floor", above: ε.integer(0), .open, below: ε.integer(1), requirement: "in (0, 1]")
+    let nc = ε.integer(n)
+    let half = ε.rational(try! .init(1, 2))
+    return -((T.log(half + ϵ) - T.log(ε) + ε.integer(n - 1) * ϵ) / nc)
+}
+
+/// Proposition 3.2: with confidence 1 − γ (margin 1/2 − γ), the perplexity of the miscopied β_N is
+/// below −log(1 − γ) plus the Lemma 3.1 bound. Returns that upper bound on pplx(β_N).
+///
+/// - Throws: ``ParameterError`` when a parameter is out of range.
+public func collapsingConfidenceBound<T: PerplexityScalar>(gamma γ: T, length N: Int, eta η: T, floor ε: T) throws(ParameterError) -> T {
+    try Check.range(γ, "gamma", above: γ.integer(0), below: γ.rational(try! .init(1, 2)), .open, requirement: "in [0, 1/2)")
+    return -T.log(onePlus: -γ) + (try lemmaBound(length: N, eta: η, floor: ε))
+}
+
+/// Corollary 3.7: ‖∇L(β_N)‖ ≤ (K/N) Σ_i ‖p_i − y_i‖₂, with p_i the predicted distribution at
+/// position i, y_i the one-hot target and K a bound on the parameter Jacobian.
+///
+/// - Parameters:
+///   - jacobianBound: K >= 0.
+///   - distributions: one probability vector per position (N >= 1 of them).
+///   - targets: the target symbol at each position.
+/// - Throws: ``ParameterError`` for mismatched lengths or targets outside the vocabulary.
+public func gradientBound<T: PerplexityScalar>(jacobianBound K: T, distributions: [[T]], targets: [Int]) throws(ParameterError) -> T {
+    try Check.nonNegative(K, "jacobian bound")
+    guard !distributions.isEmpty else { throw ParameterError(parameter: "distributions", requirement: "non-empty", value: "[]") }
+    guard distributions.count == targets.count else {
+        throw ParameterError(parameter: "targets", requirement: "one per distribution (\(distributions.count))", value: "\(targets.count)")
+    }
+    var total = K.integer(0)
+    for (i, (p, y)) in zip(distributions, targets).enumerated() {
+        guard p.indices.contains(y) else {
+            throw ParameterError(parameter: "target \(i)", requirement: "in 0..<\(p.count)", value: "\(y)")
+        }
+        var squares = K.integer(0)
+        for (j, pj) in p.enumerated() {
+            let d = j == y ? pj - pj.integer(1) : pj
+            squares = squares + d * d
+        }
+        total = total + T.sqrt(squares)
+    }
+    return K * total / K.integer(distributions.count)
+}
