@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
         .library(name: "PerplexityTheory", targets: ["PerplexityTheory"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -30,12 +31,16 @@ let package = Package(
             dependencies: ["MultiPrecision", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
+        .target(name: "Reporting"),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
             dependencies: [
                 "MultiPrecision",
                 "PerplexityTheory",
+                "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,94 @@
+import Foundation
+import ArgumentParser
+import MultiPrecision
+import PerplexityTheory
+import Reporting
+
+/// Parses a numeric argument exactly: "0.1" is 1/10, "3/7" is 3/7. Used as `transform:` so that
+/// ArgumentParser reports the option's name together with the reason.
+func exactNumber(_ text: String) throws -> BigRational {
+    do {
+        return try BigRational(parsing: text)
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
+
+/// Parses a comma-separated list of exact numbers ("0.1,0.2,1/3").
+func exactNumberList(_ text: String) throws -> [BigRational] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    guard !parts.isEmpty, !text.isEmpty else { throw ValidationError("expected a comma-separated list of numbers, got an empty value") }
+    return try parts.map { try exactNumber(String($0)) }
+}
+
+/// Parses a comma-separated list of integers ("16,32,64").
+func integerList(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    return try parts.map { part in
+        guard let n = Int(part.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("expected a comma-separated list of integers, got '\(part)' in '\(text)'")
+        }
+        return n
+    }
+}
+
+extension TableFormat: ExpressibleByArgument {}
+
+/// `--precision`, `--certified` and `--digits`, shared by every numeric subcommand.
+struct NumericOptions: ParsableArguments {
+    @Option(help: "Binary precision in bits of the arbitrary-precision arithmetic (2…16777216).")
+    var precision: Int = 256
+
+    @Flag(help: "Print certified enclosures [lower, upper], rounded outward, instead of rounded values.")
+    var certified = false
+
+    @Option(help: "Significant decimal digits to print (1…1000).")
+    var digits: Int = 20
+
+    func validate() throws {
+        guard Precision.range.contains(precision) else {
+            throw ValidationError("--precision must be in \(Precision.range.lowerBound)…\(Precision.range.upperBound) bits, got \(precision)")
+        }
+        guard (1...1000).contains(digits) else {
+            throw ValidationError("--digits must be in 1…1000, got \(digits)")
+        }
+    }
+
+    /// An exact input as a value of the computation's type.
+    func interval(_ r: BigRational) throws -> Interval { try Interval(r, precision: precision) }
+    func float(_ r: BigRational) throws -> BigFloat { try BigFloat(r, precision: precision) }
+}
+
+/// How one computed quantity is shown: a rounded decimal, or an outward-rounded enclosure.
+struct Rendered {
+    /// For text and table cells.
+    let text: String
+    /// For JSON: a decimal string, or {"lower": …, "upper": …}.
+    let json: JSONValue
+}
+
+extension NumericOptions {
+    /// Renders a result computed either as a `BigFloat` or (certified) as an `Interval`.
+    func render<T: PerplexityScalar>(_ value: T) -> Rendered {
+        if let interval = value as? Interval {
+            guard let (lo, hi) = try? interval.decimalBounds(digits: digits) else { return Rendered(text: "nan", json: .null) }
+            return Rendered(text: "[\(lo), \(hi)]", json: .object([("lower", .string(lo)), ("upper", .string(hi))]))
+        }
+        if let float = value as? BigFloat {
+            let text = (try? float.decimal(digits: digits)) ?? "nan"
+            return Rendered(text: text, json: .string(text))
+        }
+        return Rendered(text: value.description, json: .string(value.description))
+    }
+}
+
+/// Turns a library error into a clean command-line failure (message, non-zero exit).
+func userFacing<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let error as ParameterError {
+        throw ValidationError(error.description)
+    } catch let error as MultiPrecisionError {
+        throw ValidationError(error.description)
+    }
+}
