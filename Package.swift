@@ -45,6 +45,13 @@ let package = Package(
             ]
         ),
 
+        // Benchmark peer programs (run by Benchmarks/*/run, not by the tests).
+        .executableTarget(
+            name: "MultiPrecisionBench",
+            dependencies: ["MultiPrecision"],
+            path: "Benchmarks/MultiPrecisionBench"
+        ),
+
         .testTarget(
             name: "MultiPrecisionTests",
             dependencies: [

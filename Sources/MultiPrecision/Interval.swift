@@ -1,8 +1,10 @@
 import CMPFR
 
 /// One MPFI interval (two MPFR endpoints) and both endpoints' limbs in a single allocation.
+@usableFromInline
 final class IntervalStorage: ManagedBuffer<__mpfi_struct, mp_limb_t> {
     /// The interval [NaN, NaN] of precision `bits` (the caller overwrites it).
+    @usableFromInline
     static func make(bits: Int) -> IntervalStorage {
         let limbs = (bits + mp_limb_t.bitWidth - 1) / mp_limb_t.bitWidth
         let buffer = create(minimumCapacity: 2 * limbs) { _ in __mpfi_struct() }
@@ -18,6 +20,7 @@ final class IntervalStorage: ManagedBuffer<__mpfi_struct, mp_limb_t> {
         return storage
     }
 
+    @inlinable
     var pointer: UnsafeMutablePointer<__mpfi_struct> { withUnsafeMutablePointerToHeader { $0 } }
 }
 
@@ -28,7 +31,7 @@ final class IntervalStorage: ManagedBuffer<__mpfi_struct, mp_limb_t> {
 /// tightest interval around 1/10 at the chosen precision). Decimal output rounds the lower
 /// end down and the upper end up, so a printed interval still encloses the value.
 public struct Interval: @unchecked Sendable {
-    var storage: IntervalStorage
+    @usableFromInline var storage: IntervalStorage
 
     init(storage: IntervalStorage) { self.storage = storage }
 
@@ -38,6 +41,7 @@ public struct Interval: @unchecked Sendable {
         return Interval(storage: storage)
     }
 
+    @inlinable
     func withPointer<R>(_ body: (UnsafePointer<__mpfi_struct>) -> R) -> R {
         withExtendedLifetime(storage) { body(storage.pointer) }
     }
@@ -116,6 +120,7 @@ public struct Interval: @unchecked Sendable {
     // MARK: Inspection
 
     /// The precision in bits of each endpoint.
+    @inlinable
     public var precision: Int { Int(mpfi_get_prec(storage.pointer)) }
 
     /// The lower endpoint (exact).
@@ -215,8 +220,8 @@ extension Interval: CustomStringConvertible {
 // MARK: - Arithmetic (outward rounding; result precision is the larger operand's)
 
 extension Interval {
-    typealias Binary = (UnsafeMutablePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>) -> Int32
-    typealias Unary = (UnsafeMutablePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>) -> Int32
+    @usableFromInline typealias Binary = (UnsafeMutablePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>) -> Int32
+    @usableFromInline typealias Unary = (UnsafeMutablePointer<__mpfi_struct>, UnsafePointer<__mpfi_struct>) -> Int32
 
     static func binary(_ lhs: Interval, _ rhs: Interval, _ op: Binary) -> Interval {
         let bits = Swift.max(lhs.precision, rhs.precision)
@@ -325,4 +330,51 @@ extension Interval {
         guard x.isCertainlyPositive else { throw .domain(function: "pow", argument: x.description, requirement: "positive") }
         return pow(x, y)
     }
+}
+
+// MARK: - In-place forms (reuse this value's storage, like MPFI's own calling convention)
+
+extension Interval {
+    /// The midpoint as the nearest `Double` (cheap; for summaries, not for certified work).
+    public var doubleMidpoint: Double { withPointer { mpfi_get_d($0) } }
+
+    /// Makes the storage unique at `bits`, so that it can be written in place.
+    @inlinable
+    mutating func prepareTarget(bits: Int) -> UnsafeMutablePointer<__mpfi_struct> {
+        if bits != precision || !isKnownUniquelyReferenced(&storage) {
+            storage = IntervalStorage.make(bits: bits)
+        }
+        return storage.pointer
+    }
+
+    @inlinable
+    mutating func form(_ a: Interval, _ b: Interval, _ op: Binary) {
+        let target = prepareTarget(bits: Swift.max(a.precision, b.precision))
+        a.withPointer { x in b.withPointer { y in _ = op(target, x, y) } }
+    }
+
+    @inlinable
+    mutating func form(_ a: Interval, _ op: Unary) {
+        let target = prepareTarget(bits: a.precision)
+        a.withPointer { x in _ = op(target, x) }
+    }
+
+    /// self = a + b, reusing storage when possible. `a` or `b` may be `self`.
+    @inlinable
+    public mutating func formSum(_ a: Interval, _ b: Interval) { form(a, b, mpfi_add) }
+    /// self = a − b, reusing storage when possible.
+    @inlinable
+    public mutating func formDifference(_ a: Interval, _ b: Interval) { form(a, b, mpfi_sub) }
+    /// self = a × b, reusing storage when possible.
+    @inlinable
+    public mutating func formProduct(_ a: Interval, _ b: Interval) { form(a, b, mpfi_mul) }
+    /// self = a / b, reusing storage when possible (unbounded if b contains 0).
+    @inlinable
+    public mutating func formQuotient(_ a: Interval, _ b: Interval) { form(a, b, mpfi_div) }
+    /// self = log a, reusing storage when possible.
+    @inlinable
+    public mutating func formLog(_ a: Interval) { form(a, mpfi_log) }
+    /// self = exp a, reusing storage when possible.
+    @inlinable
+    public mutating func formExp(_ a: Interval) { form(a, mpfi_exp) }
 }
