@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
         .library(name: "PerplexityTheory", targets: ["PerplexityTheory"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Prover", targets: ["Prover"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -31,6 +32,9 @@ let package = Package(
             dependencies: ["MultiPrecision", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // Certified proofs by interval subdivision, and the catalogue of the paper's claims.
+        .target(name: "Prover", dependencies: ["MultiPrecision", "PerplexityTheory"]),
+
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
         .target(name: "Reporting"),
 
@@ -41,6 +45,7 @@ let package = Package(
                 "MultiPrecision",
                 "PerplexityTheory",
                 "Reporting",
+                "Prover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -19,8 +19,13 @@ public func lemmaBound<T: PerplexityScalar>(length N: Int, eta η: T, floor ε: 
     try Check.count(N, "length")
     try Check.range(η, "eta", above: η.integer(0), below: η.rational(try! .init(1, 2)), .open, requirement: "in [0, 1/2)")
     try Check.range(ε, "floor", above: ε.integer(0), .open, below: ε.integer(1), requirement: "in (0, 1]")
-    let n = ε.integer(N)
-    return -T.log(ε) / n + ε.integer(2) * η * ε.integer(N - 1) / n
+    return lemmaBound(inverseLength: ε.integer(1) / ε.integer(N), eta: η, floor: ε)
+}
+
+/// The corrected Lemma 3.1 bound written in t = 1/N, (−log ε)·t + 2η·(1 − t), so that the
+/// prover can treat every length N >= n′ at once as t ∈ (0, 1/n′]. No range checks.
+public func lemmaBound<T: PerplexityScalar>(inverseLength t: T, eta η: T, floor ε: T) -> T {
+    -T.log(ε) * t + t.integer(2) * η * (t.integer(1) - t)
 }
 
 /// The explicit threshold of Lemma 3.1: with η = min(m, ξ/4),

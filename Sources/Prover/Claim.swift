@@ -1,0 +1,125 @@
+import MultiPrecision
+import PerplexityTheory
+
+/// The truth of a condition on a box, as far as interval evaluation can tell.
+public enum Truth: Sendable, Equatable {
+    /// True at every point of the box.
+    case holds
+    /// False at every point of the box.
+    case fails
+    /// The enclosures cannot decide: split the box.
+    case unknown
+}
+
+/// A condition on the enclosure of f over a box: f > 0, f >= 0, or a conjunction.
+public indirect enum Condition: Sendable {
+    /// f > 0 everywhere.
+    case positive(Interval)
+    /// f >= 0 everywhere.
+    case nonNegative(Interval)
+    /// f < 0 everywhere.
+    case negative(Interval)
+    /// f = 0: the enclosure contains 0 and is narrower than the tolerance (identities, grid mode).
+    case zero(Interval, tolerance: BigRational)
+    /// Every part holds.
+    case all([Condition])
+
+    /// Decides the condition from the enclosures.
+    public var truth: Truth {
+        switch self {
+        case .positive(let f):
+            guard f.isUsable else { return .unknown }
+            if f.lower > 0 { return .holds }
+            return f.upper <= 0 ? .fails : .unknown
+        case .nonNegative(let f):
+            guard f.isUsable else { return .unknown }
+            if f.lower >= 0 { return .holds }
+            return f.upper < 0 ? .fails : .unknown
+        case .negative(let f):
+            guard f.isUsable else { return .unknown }
+            if f.upper < 0 { return .holds }
+            return f.lower >= 0 ? .fails : .unknown
+        case .zero(let f, let tolerance):
+            guard f.isUsable else { return .unknown }
+            if f.lower > 0 || f.upper < 0 { return .fails }
+            guard let width = f.width.exactRational else { return .unknown }
+            return width <= tolerance ? .holds : .unknown
+        case .all(let parts):
+            var result = Truth.holds
+            for part in parts {
+                switch part.truth {
+                case .fails: return .fails
+                case .unknown: result = .unknown
+                case .holds: break
+                }
+            }
+            return result
+        }
+    }
+
+    /// The enclosures, for counterexample reports.
+    public var values: [Interval] {
+        switch self {
+        case .positive(let f), .nonNegative(let f), .negative(let f), .zero(let f, _): return [f]
+        case .all(let parts): return parts.flatMap(\.values)
+        }
+    }
+}
+
+/// The verdict a claim is expected to get.
+public enum ExpectedVerdict: String, Sendable, Codable {
+    /// Every box decided true.
+    case proved
+    /// A certified counterexample exists.
+    case refuted
+    /// An identity, checked pointwise: at every grid point the enclosure is consistent and narrow.
+    case checked
+}
+
+/// How a claim is checked.
+public enum CheckMode: Sendable {
+    /// Interval evaluation on boxes with bisection: a proof when every box is decided.
+    case boxes
+    /// Evaluation at the points of a grid with `perSide` points per variable. Used for identities
+    /// (f = 0), which interval evaluation on a box cannot prove because both sides widen alike;
+    /// their proof is algebraic (see the claim's Proofs/ file).
+    case grid(perSide: Int)
+}
+
+/// A statement about every point of a box of parameters, checkable by interval subdivision.
+public struct Claim: Sendable {
+    /// A short stable identifier (`half-accuracy`, `appendix-a-printed`, …).
+    public let id: String
+    /// The statement in words.
+    public let statement: String
+    /// The statement in symbols.
+    public let symbols: String
+    /// The parameters and their ranges.
+    public let variables: [Variable]
+    /// The verdict the project expects.
+    public let expected: ExpectedVerdict
+    /// How degenerate edges of the domain are handled (sub-boxes, monotonicity arguments).
+    public let edges: String
+    /// The Proofs/ file that states and proves the result.
+    public let proof: String
+    /// Boxes or a grid of points.
+    public let mode: CheckMode
+    /// Evaluates the condition on enclosures of the variables.
+    public let condition: @Sendable ([Interval]) throws -> Condition
+
+    public init(
+        id: String, statement: String, symbols: String, variables: [Variable], expected: ExpectedVerdict,
+        edges: String, proof: String, mode: CheckMode = .boxes,
+        condition: @escaping @Sendable ([Interval]) throws -> Condition
+    ) {
+        self.mode = mode
+        self.id = id
+        self.statement = statement
+        self.symbols = symbols
+        self.variables = variables
+        self.expected = expected
+        self.edges = edges
+        self.proof = proof
+        self.condition = condition
+    }
+}
