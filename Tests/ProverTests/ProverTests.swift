@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import MultiPrecision
+import PerplexityTheory
+@testable import Prover
+
+/// The prover on claims whose truth is known in closed form.
+@Suite struct ProverTests {
+    /// x² − 2 > 0 on [lower, upper].
+    func squareClaim(_ lower: String, _ upper: String) -> Claim {
+        Claim(id: "square", statement: "x² > 2", symbols: "x² − 2 > 0", variables: [Variable("x", lower, upper)],
+              expected: .proved, edges: "", proof: "") { x in .positive(x[0].squared - 2) }
+    }
+
+    @Test("a true inequality is proved") func proves() async {
+        let verdict = await Prover().check(squareClaim("3/2", "2"))
+        #expect(verdict.name == "proved")
+    }
+
+    @Test("a false inequality is refuted by a certified point where it fails") func refutes() async throws {
+        let verdict = await Prover().check(squareClaim("1", "2"))
+        guard case .refuted(_, let counterexample) = verdict else {
+            Issue.record("expected a refutation, got \(verdict.name)")
+            return
+        }
+        let x = counterexample.point[0].value
+        // Independent check in exact rational arithmetic: x² ≤ 2 there.
+        #expect(x * x <= 2)
+        #expect(x >= 1 && x <= 2)
+        #expect(counterexample.precision == 512)
+    }
+
+    @Test("an inequality that is true but touches zero stays undecided within a small budget")
+    func undecided() async {
+        // x² ≥ 0 is true, but x² > 0 fails only at x = 0, which bisection of [−1, 1] hits exactly:
+        // use (x − 1/3)² > 0 on [0, 1], false only at the non-dyadic point 1/3, never sampled.
+        let claim = Claim(id: "touch", statement: "", symbols: "", variables: [Variable("x", "0", "1")], expected: .proved,
+                          edges: "", proof: "") { x in .positive((x[0] - x[0].rational(try! BigRational(1, 3))).squared) }
+        let verdict = await Prover(budget: ProverBudget(boxes: 200)).check(claim)
+        #expect(verdict.name == "undecided")
+        #expect(verdict.boxes == 200)
+    }
+
+    @Test("a conjunction fails when one part fails") func conjunction() throws {
+        let one = try Interval(1, precision: 64), minus = try Interval(-1, precision: 64)
+        #expect(Condition.all([.positive(one), .positive(minus)]).truth == .fails)
+        #expect(Condition.all([.positive(one), .nonNegative(one)]).truth == .holds)
+        let straddle = try Interval(lower: BigRational(-1), upper: BigRational(1), precision: 64)
+        #expect(Condition.all([.positive(one), .positive(straddle)]).truth == .unknown)
+        #expect(Condition.negative(minus).truth == .holds)
+        #expect(Condition.zero(straddle, tolerance: 1).truth == .unknown)
+        #expect(Condition.zero(one, tolerance: 1).truth == .fails)
+    }
+
+    @Test("boxes split along the relatively widest side at the exact midpoint") func splitting() {
+        let box = Box([Variable("a", "0", "1"), Variable("b", "0", "100")])
+        let (left, right) = box.split(relativeTo: [1, 100])
+        #expect(left.upper[0] == (try! BigRational(1, 2)) && right.lower[0] == (try! BigRational(1, 2)))
+        let (l2, _) = left.split(relativeTo: [1, 100])
+        #expect(l2.upper[1] == 50)
+    }
+}
+
+/// Claims of the catalogue that are cheap enough for a debug build; `perplexed verify` (run by
+/// `make test` in a release build) checks the whole catalogue.
+@Suite struct CatalogueTests {
+    @Test("claim ids are unique and every claim names a proof file") func catalogueShape() {
+        let claims = Catalogue.all(precision: 64)
+        #expect(Set(claims.map(\.id)).count == claims.count)
+        #expect(claims.count >= 12)
+        for claim in claims { #expect(claim.proof.hasPrefix("Proofs/") && claim.proof.hasSuffix(".md")) }
+    }
+
+    @Test("the printed Appendix A bound is refuted; the counterexample is negative in Double too")
+    func appendixRefuted() async throws {
+        let verdict = await Prover().check(try #require(Catalogue.claim("appendix-a-printed")))
+        guard case .refuted(_, let c) = verdict else { Issue.record("expected refuted, got \(verdict.name)"); return }
+        let epsilon = c.point[0].value.doubleApproximation, floor = c.point[1].value.doubleApproximation
+        // Written out independently of the library: −(1/16)(log(1/2 + ϵ) − log ε + 15ϵ).
+        let printed = -(1.0 / 16) * (Foundation.log(0.5 + epsilon) - Foundation.log(floor) + 15 * epsilon)
+        #expect(printed < 0)
+    }
+
+    @Test("cheap catalogue claims reach their expected verdicts",
+          arguments: ["eq11-iso-perplexity", "rises-to-one", "five-ten-points", "lemma-3-1-corrected", "temperature-into", "boole-bound"])
+    func cheapClaims(_ id: String) async throws {
+        let claim = try #require(Catalogue.claim(id))
+        let verdict = await Prover().check(claim)
+        #expect(verdict.matches(claim.expected), "\(id): \(verdict.name)")
+    }
+
+    @Test("the 5- and 10-point thresholds agree with plain Double bisection")
+    func thresholds() {
+        // a′(1/2, γ, s) written out in Double, independently of the library's evaluation order.
+        func critical(_ g: Double, _ s: Double) -> Double {
+            let L = -0.5 * Foundation.log(1 - g) - 0.5 * Foundation.log(g)
+            let gp = g * (1 - s)
+            return (L + Foundation.log(gp)) / (Foundation.log(gp) - Foundation.log(1 - gp))
+        }
+        for t in Catalogue.thresholdShifts(precision: 128) {
+            let g = (try! BigRational(parsing: t.gamma)).doubleApproximation
+            let tau = (try! BigRational(parsing: t.tau)).doubleApproximation
+            var lo = 0.0, hi = 0.99
+            for _ in 0..<60 { let mid = (lo + hi) / 2; if critical(g, mid) - 0.5 > tau { hi = mid } else { lo = mid } }
+            #expect(abs(t.low.doubleApproximation - lo) < 1e-9, "γ = \(t.gamma), τ = \(t.tau)")
+            #expect(t.high - t.low < (try! BigRational(parsing: "1e-11")))
+        }
+    }
+}
