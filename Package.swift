@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PerplexityTheory", targets: ["PerplexityTheory"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Prover", targets: ["Prover"]),
+        .library(name: "Witnesses", targets: ["Witnesses"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -34,6 +35,12 @@ let package = Package(
 
         // Certified proofs by interval subdivision, and the catalogue of the paper's claims.
         .target(name: "Prover", dependencies: ["MultiPrecision", "PerplexityTheory"]),
+
+        // α_N/β_N witnesses on any language model, certified against the exact theory; statistics.
+        .target(
+            name: "Witnesses",
+            dependencies: ["MultiPrecision", "PerplexityTheory", .product(name: "RealModule", package: "swift-numerics")]
+        ),
 
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
         .target(name: "Reporting"),
@@ -68,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "ProverTests",
             dependencies: ["Prover", "MultiPrecision", "PerplexityTheory"]
+        ),
+        .testTarget(
+            name: "WitnessesTests",
+            dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,52 @@
+import MultiPrecision
+import RealModule
+
+/// Log-softmax of float32 logits, certified: each float is an exact binary number, so the
+/// interval log p_y = z_y − log Σ_i e^(z_i) encloses the exact value for the logits the model
+/// produced; comparing it with the float32 result measures the float32 error.
+public struct CertifiedLogSoftmax: Sendable {
+    public let precision: Int
+
+    public init(precision: Int = 128) { self.precision = precision }
+
+    /// Enclosure of log Σ_i e^(z_i), shifted by the largest logit for a tight sum.
+    public func logSumExp(_ logits: [Float]) throws -> Interval {
+        let top = logits.max() ?? 0
+        let shift = try Interval(Double(top), precision: precision)
+        var total = try Interval(0, precision: precision)
+        for z in logits {
+            total += Interval.exp(try Interval(Double(z), precision: precision) - shift)
+        }
+        return Interval.log(total) + shift
+    }
+
+    /// Enclosures of log p_y for each requested token.
+    public func logProbabilities(_ logits: [Float], of tokens: [Int]) throws -> [Interval] {
+        let normaliser = try logSumExp(logits)
+        return try tokens.map { try Interval(Double(logits[$0]), precision: precision) - normaliser }
+    }
+
+    /// Enclosure of log p_y for the distribution restricted to `support` (renormalised).
+    public func restrictedLogProbability(_ logits: [Float], of token: Int, support: [Int]) throws -> Interval {
+        let normaliser = try logSumExp(support.map { logits[$0] })
+        return try Interval(Double(logits[token]), precision: precision) - normaliser
+    }
+}
+
+/// Float32 softmax with max-shift, as the model's own arithmetic would compute it.
+public func softmax(_ logits: [Float]) -> [Float] {
+    let top = logits.max() ?? 0
+    var exps = logits.map { Float.exp($0 - top) }
+    let total = exps.reduce(0, +)
+    for i in exps.indices { exps[i] /= total }
+    return exps
+}
+
+/// Softmax in double precision from float32 logits (max-shifted).
+public func softmaxDouble(_ logits: [Float]) -> [Double] {
+    let top = Double(logits.max() ?? 0)
+    var exps = logits.map { Double.exp(Double($0) - top) }
+    let total = exps.reduce(0, +)
+    for i in exps.indices { exps[i] /= total }
+    return exps
+}

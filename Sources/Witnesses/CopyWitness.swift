@@ -1,0 +1,182 @@
+import MultiPrecision
+import PerplexityTheory
+import RealModule
+
+/// One greedy copy: the prompt's bits, what the model emitted, and what it assigned at each step.
+public struct GreedyCopy: Sendable {
+    /// The bits the model was asked to copy.
+    public let target: [Int]
+    /// The bits the model emitted greedily (argmax over {0, 1}, ties to 0: Eq. 2).
+    public let output: [Int]
+    /// The float32 logits at each copy position (full vocabulary).
+    public let logits: [[Float]]
+    /// Probability of the target bit at each position (full-vocabulary softmax, float32).
+    public let targetProbability: [Float]
+    /// Probability of the target bit restricted to {0, 1} (float32).
+    public let restrictedTargetProbability: [Float]
+    /// Positions (0-based) where a stop token (newline, end of text) was the overall argmax.
+    public let prematureStops: [Int]
+
+    /// Whether every bit was copied.
+    public var isCorrect: Bool { output == target }
+
+    /// Eq. 3: −(1/N) Σ log T(·)(b_k) along the model's own outputs, from the float32 probabilities.
+    public var logPerplexity: Double {
+        -targetProbability.reduce(0.0) { $0 + Double.log(Double($1)) } / Double(target.count)
+    }
+}
+
+/// Runs the greedy copy of `bits`: prompt, then N steps each fed the model's own previous bit.
+public func greedyCopy<M: LanguageModel>(_ bits: [Int], model: inout M, prompting: some CopyPrompting) throws -> GreedyCopy {
+    let (zero, one) = prompting.bitTokens
+    var tokens = try prompting.prompt(for: bits)
+    var output: [Int] = [], allLogits: [[Float]] = [], probability: [Float] = [], restricted: [Float] = [], stops: [Int] = []
+    for (k, bit) in bits.enumerated() {
+        let logits = try model.logits(after: tokens)
+        guard logits.count == model.vocabularySize, logits.allSatisfy(\.isFinite) else {
+            throw WitnessError.badLogits(position: k + 1, reason: "expected \(model.vocabularySize) finite values, got \(logits.count)")
+        }
+        let p = softmax(logits)
+        // Eq. 2: argmax over the two bits, ties to 0.
+        let emitted = logits[one] > logits[zero] ? 1 : 0
+        let targetToken = bit == 0 ? zero : one
+        let overall = logits.indices.max { logits[$0] < logits[$1] } ?? zero
+        if prompting.stopTokens.contains(overall) { stops.append(k) }
+        output.append(emitted)
+        allLogits.append(logits)
+        probability.append(p[targetToken])
+        restricted.append(p[targetToken] / (p[zero] + p[one]))
+        tokens.append(emitted == 0 ? zero : one)
+    }
+    return GreedyCopy(target: bits, output: output, logits: allLogits, targetProbability: probability,
+                      restrictedTargetProbability: restricted, prematureStops: stops)
+}
+
+/// An α_N/β_N witness (Lemma 3.1): α_N, β_N = α_N with bit j flipped, both greedy copies, the
+/// quantities of the paper's Fig. 2, and their certified recomputation.
+public struct CopyWitness: Sendable {
+    /// N.
+    public let length: Int
+    /// The flipped position j (1-based).
+    public let flip: Int
+    public let alpha: GreedyCopy
+    public let beta: GreedyCopy
+    /// ‖T(α|…) − T(β|…)‖_∞ at each copy position (full vocabulary, from the float32 logits in double).
+    public let distance: [Double]
+    /// The certified recomputation from the float32 logits.
+    public let certified: CertifiedWitness
+
+    /// η: the largest L∞ distance over the copy positions (Fig. 2 left).
+    public var eta: Double { distance.max() ?? 0 }
+    /// The smallest probability of α_k on α's copy: the estimate of 1 − γ (Fig. 2 middle).
+    public var minimumAlphaProbability: Float { alpha.targetProbability.min() ?? 0 }
+    /// The largest probability β's run gave β's own bit where β differs from α (Fig. 2 middle).
+    public var maximumBetaProbability: Float {
+        zip(alpha.target, beta.target).enumerated().filter { $0.element.0 != $0.element.1 }
+            .map { beta.targetProbability[$0.offset] }.max() ?? 0
+    }
+    /// Whether β_N is copied as α_N (the failure the lemma predicts).
+    public var betaCopiedAsAlpha: Bool { beta.output == alpha.target }
+}
+
+/// The witness recomputed with interval arithmetic from the float32 logits.
+public struct CertifiedWitness: Sendable {
+    /// Enclosure of pplx(α_N) (Eq. 3) from the logits.
+    public let alphaLogPerplexity: Interval
+    /// Enclosure of pplx(β_N).
+    public let betaLogPerplexity: Interval
+    /// Enclosure of |pplx(α_N) − pplx(β_N)|.
+    public let gap: Interval
+    /// Largest |float32 log p − exact log p| over both runs (upper bound).
+    public let float32Error: Double
+    /// The probability floor ε used in the bound: the smallest target probability (lower bound).
+    public let floor: BigFloat
+    /// The corrected Lemma 3.1 bound (−log ε)/N + 2η(N − 1)/N with the measured η and ε.
+    public let lemmaBound: Interval?
+    /// Whether the lemma's hypotheses hold for this witness: every non-flipped target probability
+    /// above 1/2 in both runs, and η < 1/2.
+    public let hypothesesHold: Bool
+    /// Whether the measured gap is certainly within the bound (nil when the bound does not apply).
+    public let withinBound: Bool?
+    /// Nγ with γ = 1 − (smallest α_k probability).
+    public let nGamma: Double
+    /// Nη.
+    public let nEta: Double
+    /// Section 3.3 regime at the threshold used.
+    public let regime: SamplingRegime
+}
+
+/// Builds the witness for α (default all zeros) and β = α with bit `flip` (1-based; default N).
+public func copyWitness<M: LanguageModel>(
+    model: inout M, prompting: some CopyPrompting, alpha: [Int], flip: Int? = nil,
+    threshold: Double = 0.1, precision: Int = 128
+) throws -> CopyWitness {
+    let n = alpha.count
+    guard n >= 1 else { throw WitnessError.invalidLength(n, maximum: nil) }
+    guard alpha.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw WitnessError.invalidBits(alpha.map(String.init).joined()) }
+    let j = flip ?? n
+    guard (1...n).contains(j) else { throw WitnessError.flipOutOfRange(j, length: n) }
+    var beta = alpha
+    beta[j - 1] ^= 1
+    let a = try greedyCopy(alpha, model: &model, prompting: prompting)
+    let b = try greedyCopy(beta, model: &model, prompting: prompting)
+    // In double precision: |p̂ − p| ≤ (V + 4)·2^−53 for a max-shifted softmax of V terms, so the
+    // certified check can widen η by a rigorous margin (see certify).
+    let distance = zip(a.logits, b.logits).map { la, lb in
+        zip(softmaxDouble(la), softmaxDouble(lb)).map { abs($0 - $1) }.max() ?? 0
+    }
+    let certified = try certify(alpha: a, beta: b, flip: j, distance: distance, prompting: prompting,
+                                threshold: threshold, precision: precision)
+    return CopyWitness(length: n, flip: j, alpha: a, beta: b, distance: distance, certified: certified)
+}
+
+func certify(
+    alpha a: GreedyCopy, beta b: GreedyCopy, flip j: Int, distance: [Double], prompting: some CopyPrompting,
+    threshold: Double, precision: Int
+) throws -> CertifiedWitness {
+    let softmax = CertifiedLogSoftmax(precision: precision)
+    let (zero, one) = prompting.bitTokens
+    let n = a.target.count
+    var error = 0.0
+    func logPerplexity(_ copy: GreedyCopy) throws -> (Interval, [Interval]) {
+        var total = try Interval(0, precision: precision)
+        var logs: [Interval] = []
+        for (k, logits) in copy.logits.enumerated() {
+            let token = copy.target[k] == 0 ? zero : one
+            let log = try softmax.logProbabilities(logits, of: [token])[0]
+            let float32 = Double(Float.log(copy.targetProbability[k]))
+            error = Swift.max(error, Swift.max(abs(float32 - log.lower.double(rounding: .down)), abs(float32 - log.upper.double(rounding: .up))))
+            logs.append(log)
+            total = total - log
+        }
+        return (total / n, logs)
+    }
+    let (alphaL, alphaLogs) = try logPerplexity(a)
+    let (betaL, betaLogs) = try logPerplexity(b)
+    let gap = (alphaL - betaL).magnitude
+    // ε: the smallest target probability in either run, as a certified lower bound.
+    let smallestLog = (alphaLogs + betaLogs).map(\.lower).min() ?? BigFloat(0)
+    let floor = BigFloat.exp(smallestLog).nextDown
+    let eta = distance.max() ?? 0
+    let vocabulary = a.logits.first?.count ?? 2
+    let half = Float(0.5)
+    let aboveHalf = (0..<n).allSatisfy { k in k == j - 1 || (a.targetProbability[k] > half && b.targetProbability[k] > half) }
+    let margin = 2 * Double(vocabulary + 4) * 0x1p-53 + 0x1p-52
+    let hypotheses = aboveHalf && eta + margin < 0.5
+    var bound: Interval? = nil
+    var within: Bool? = nil
+    if hypotheses, floor > 0 {
+        // η was measured in double: widen it by twice the softmax error bound (V + 4)·2^−53 and
+        // one rounding of the difference, so that it bounds the exact distance of these logits.
+        let etaUpper = try Interval((eta + margin).nextUp, precision: precision)
+        let b = try lemmaBound(length: n, eta: etaUpper, floor: Interval(floor))
+        bound = b
+        within = gap.upper <= b.lower ? true : (gap.lower > b.upper ? false : nil)
+    }
+    let gamma = 1 - Double(a.targetProbability.min() ?? 0)
+    let nGamma = Double(n) * gamma, nEta = Double(n) * eta
+    let regime: SamplingRegime = nGamma >= threshold ? .alphaUnreliable : (nEta < threshold ? .emitsAlphaForBeta : .theorySilent)
+    return CertifiedWitness(
+        alphaLogPerplexity: alphaL, betaLogPerplexity: betaL, gap: gap, float32Error: error, floor: floor,
+        lemmaBound: bound, hypothesesHold: hypotheses, withinBound: within, nGamma: nGamma, nEta: nEta, regime: regime)
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import MultiPrecision
+import PerplexityTheory
+@testable import Witnesses
+
+/// A hand-built copy model whose outputs are known in closed form: at every copy step it puts
+/// logit c·(1 − 2m) on bit 0 and c·(2m − 1) on bit 1, where m is the fraction of ones among the
+/// input bits, and logit −8 on the separator. It copies 0…0 confidently and, for one flipped bit,
+/// still emits 0…0: exactly the failure Lemma 3.1 predicts.
+struct MeanModel: LanguageModel {
+    let c: Float
+    var calls = 0
+    var vocabularySize: Int { 3 }
+
+    mutating func logits(after prefix: [Int]) throws -> [Float] {
+        calls += 1
+        let end = prefix.firstIndex(of: 2) ?? prefix.count
+        let bits = prefix[..<end]
+        let m = Float(bits.filter { $0 == 1 }.count) / Float(Swift.max(bits.count, 1))
+        return [c * (1 - 2 * m), c * (2 * m - 1), -8]
+    }
+}
+
+/// The closed-form probabilities of MeanModel, in double precision.
+func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
+    let m = Double(ones) / Double(length)
+    let z = [c * (1 - 2 * m), c * (2 * m - 1), -8.0]
+    let top = z.max()!
+    let e = z.map { Foundation.exp($0 - top) }
+    let s = e.reduce(0, +)
+    return e.map { $0 / s }
+}
+
+@Suite struct WitnessTests {
+    @Test("witness quantities on a hand-built model match their closed forms", arguments: [4, 16, 64])
+    func closedForm(_ n: Int) throws {
+        var model = MeanModel(c: 3)
+        let w = try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: Array(repeating: 0, count: n))
+        let pAlpha = meanModelProbabilities(c: 3, ones: 0, length: n)
+        let pBeta = meanModelProbabilities(c: 3, ones: 1, length: n)
+        #expect(w.alpha.output == Array(repeating: 0, count: n))
+        #expect(w.beta.output == Array(repeating: 0, count: n), "β_N is copied as α_N")
+        #expect(w.betaCopiedAsAlpha && !w.beta.isCorrect && w.alpha.isCorrect)
+        #expect(w.flip == n)
+        // Eq. 3 along greedy outputs.
+        let expectedAlpha = -Foundation.log(pAlpha[0])
+        let expectedBeta = -((Double(n - 1) * Foundation.log(pBeta[0])) + Foundation.log(pBeta[1])) / Double(n)
+        #expect(abs(w.alpha.logPerplexity - expectedAlpha) < 1e-5)
+        #expect(abs(w.beta.logPerplexity - expectedBeta) < 1e-5)
+        #expect(abs(w.certified.alphaLogPerplexity.doubleMidpoint - expectedAlpha) < 1e-6)
+        #expect(abs(w.certified.betaLogPerplexity.doubleMidpoint - expectedBeta) < 1e-6)
+        // η = L∞ distance, the same at every position for this model.
+        let eta = zip(pAlpha, pBeta).map { abs($0 - $1) }.max()!
+        #expect(abs(w.eta - eta) < 1e-6)
+        #expect(abs(Double(w.minimumAlphaProbability) - pAlpha[0]) < 1e-6)
+        #expect(abs(Double(w.maximumBetaProbability) - pBeta[1]) < 1e-6)
+        // The measured gap lies under the corrected Lemma 3.1 bound.
+        #expect(w.certified.hypothesesHold)
+        #expect(w.certified.withinBound == true)
+        #expect(w.certified.float32Error < 1e-5)
+    }
+
+    @Test("the bound check fails loudly on a doctored measurement") func doctored() throws {
+        var model = MeanModel(c: 3)
+        let w = try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: Array(repeating: 0, count: 16))
+        // Doctor β's logits at every non-flipped position so that its target probability drops
+        // to about 0.6, while keeping the (now under-reported) distance measurement.
+        var logits = w.beta.logits
+        for k in 0..<15 { logits[k] = [0.4, 0, -8] }
+        let doctoredBeta = GreedyCopy(
+            target: w.beta.target, output: w.beta.output, logits: logits,
+            targetProbability: logits.enumerated().map { softmax($0.element)[w.beta.target[$0.offset]] },
+            restrictedTargetProbability: w.beta.restrictedTargetProbability, prematureStops: [])
+        let certified = try certify(alpha: w.alpha, beta: doctoredBeta, flip: 16, distance: w.distance,
+                                    prompting: BitCopyPrompting(), threshold: 0.1, precision: 128)
+        #expect(certified.hypothesesHold)
+        #expect(certified.withinBound == false)
+    }
+
+    @Test("the certified log-softmax encloses a 1024-bit computation") func certifiedLogSoftmax() throws {
+        let logits: [Float] = [1.5, -2.25, 0.125, 17.0, -40.0]
+        let enclosures = try CertifiedLogSoftmax(precision: 128).logProbabilities(logits, of: [0, 3, 4])
+        let z = try logits.map { try BigFloat(Double($0), precision: 1024) }
+        var sum = try BigFloat(0, precision: 1024)
+        for v in z { sum += BigFloat.exp(v) }
+        let lse = BigFloat.log(sum)
+        for (index, token) in [0, 3, 4].enumerated() {
+            #expect(enclosures[index].contains(z[token] - lse))
+            #expect(enclosures[index].width < (try BigFloat(parsing: "1e-30", precision: 64)))
+        }
+    }
+
+    @Test("the greedy decision breaks ties toward 0 (Eq. 2)") func ties() throws {
+        struct Tie: LanguageModel {
+            var vocabularySize: Int { 3 }
+            mutating func logits(after prefix: [Int]) throws -> [Float] { [0.5, 0.5, 0] }
+        }
+        var model = Tie()
+        let copy = try greedyCopy([1, 1, 0], model: &model, prompting: BitCopyPrompting())
+        #expect(copy.output == [0, 0, 0])
+    }
+
+    @Test("bad input: N < 1, a flip out of range, bits other than 0 and 1, bad logits") func badInput() {
+        var model = MeanModel(c: 3)
+        #expect(throws: WitnessError.invalidLength(0, maximum: nil)) { try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: []) }
+        #expect(throws: WitnessError.flipOutOfRange(5, length: 4)) { try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: [0, 0, 0, 0], flip: 5) }
+        #expect(throws: WitnessError.flipOutOfRange(0, length: 4)) { try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: [0, 0, 0, 0], flip: 0) }
+        #expect(throws: WitnessError.self) { try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: [0, 2]) }
+        struct Broken: LanguageModel {
+            var vocabularySize: Int { 3 }
+            mutating func logits(after prefix: [Int]) throws -> [Float] { [.nan, 0, 0] }
+        }
+        var broken = Broken()
+        #expect(throws: WitnessError.self) { try greedyCopy([0], model: &broken, prompting: BitCopyPrompting()) }
+        #expect(WitnessError.flipOutOfRange(5, length: 4).description.contains("1…4"))
+    }
+}
+
+@Suite struct StatisticsTests {
+    struct Fixture: Decodable {
+        struct Boot: Decodable { let resamples: Int; let confidence: Double; let seed: UInt64; let lower: Double; let upper: Double }
+        let x: [Double], y: [Double], pearson: Double, spearman: Double
+        let tied_x: [Double], tied_y: [Double], tied_spearman: Double, tied_ranks: [Double]
+        let bootstrap: Boot
+        let predicted: [Int], actual: [Int], binary_f1: Double, micro_f1: Double
+        let p_one: [Double], brier: Double, ece: Double, confidence: [Double], correct: [Bool]
+        let distribution: [Double], entropy: Double
+    }
+
+    func load() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/statistics", withExtension: "json"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    @Test("Pearson, Spearman and ranks against scipy") func correlations() throws {
+        let f = try load()
+        #expect(abs(try #require(Statistics.pearson(f.x, f.y)) - f.pearson) < 1e-12)
+        #expect(abs(try #require(Statistics.spearman(f.x, f.y)) - f.spearman) < 1e-12)
+        #expect(abs(try #require(Statistics.spearman(f.tied_x, f.tied_y)) - f.tied_spearman) < 1e-12)
+        #expect(Statistics.ranks(f.tied_x) == f.tied_ranks)
+        #expect(Statistics.pearson([1, 1, 1], [1, 2, 3]) == nil)
+    }
+
+    @Test("the seeded bootstrap matches an independent Python implementation") func bootstrap() throws {
+        let f = try load()
+        let ci = try #require(Statistics.bootstrapPearson(f.x, f.y, resamples: f.bootstrap.resamples,
+                                                          confidence: f.bootstrap.confidence, seed: f.bootstrap.seed))
+        #expect(abs(ci.lower - f.bootstrap.lower) < 1e-12)
+        #expect(abs(ci.upper - f.bootstrap.upper) < 1e-12)
+        #expect(ci.lower < f.pearson && f.pearson < ci.upper)
+    }
+
+    @Test("F1, Brier, ECE and entropy against numpy") func classification() throws {
+        let f = try load()
+        #expect(abs(Statistics.binaryF1(predicted: f.predicted, actual: f.actual) - f.binary_f1) < 1e-15)
+        #expect(abs(Statistics.microF1(predicted: f.predicted, actual: f.actual) - f.micro_f1) < 1e-15)
+        #expect(abs(Statistics.brier(probabilityOfOne: f.p_one, actual: f.actual) - f.brier) < 1e-15)
+        #expect(abs(Statistics.expectedCalibrationError(confidence: f.confidence, correct: f.correct) - f.ece) < 1e-12)
+        #expect(abs(Statistics.entropy(f.distribution) - f.entropy) < 1e-15)
+    }
+}
