@@ -160,3 +160,33 @@ func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
         #expect(abs(Statistics.entropy(f.distribution) - f.entropy) < 1e-15)
     }
 }
+
+@Suite struct SelectionStudyTests {
+    @Test("checkpoint metrics from logits match closed forms") func metrics() {
+        let logits: [Float] = [Float(Foundation.log(0.7)), Float(Foundation.log(0.2)), Float(Foundation.log(0.1))]
+        let m = CheckpointMetrics(step: 100, scored: ScoredPositions(logits: [logits, logits], targets: [0, 1]))
+        #expect(abs(m.logPerplexity - -(Foundation.log(0.7) + Foundation.log(0.2)) / 2) < 1e-6)
+        #expect(m.accuracy == 0.5 && m.microF1 == 0.5 && m.binaryF1 == 0)
+        let pOne = 0.2 / 0.9
+        #expect(abs(m.brier - (pOne * pOne + (pOne - 1) * (pOne - 1)) / 2) < 1e-6)
+        let entropy = -(0.7 * Foundation.log(0.7) + 0.2 * Foundation.log(0.2) + 0.1 * Foundation.log(0.1))
+        #expect(abs(m.meanEntropy - entropy) < 1e-6)
+        // Both positions have confidence 7/9 in bin 7; accuracy 1/2.
+        #expect(abs(m.calibrationError - abs(0.5 - 0.7 / 0.9)) < 1e-6)
+    }
+
+    @Test("selection rules pick the expected checkpoints") func selection() {
+        func checkpoint(_ step: Int, p: Double) -> CheckpointMetrics {
+            // Confidence p on bit 0 at positions whose targets are 0, 0, 1.
+            let logits: [Float] = [Float(Foundation.log(p)), Float(Foundation.log(1 - p)), -30]
+            return CheckpointMetrics(step: step, scored: ScoredPositions(logits: [logits, logits, logits], targets: [0, 0, 1]))
+        }
+        let study = SelectionStudy([checkpoint(1, p: 0.6), checkpoint(2, p: 0.9), checkpoint(3, p: 0.99)])
+        let byRule = Dictionary(uniqueKeysWithValues: study.selections.map { ($0.rule, $0.step) })
+        // All three are equally accurate (2/3); perplexity prefers moderate confidence here:
+        // L(p) = −(2 log p + log(1 − p))/3 is minimised at p = 2/3, closest to checkpoint 1.
+        #expect(byRule["lowest log-perplexity"] == 1)
+        #expect(byRule["lowest mean entropy"] == 3)
+        #expect(byRule["highest micro-F1 (oracle)"] == 1)
+    }
+}
