@@ -6,6 +6,7 @@ let package = Package(
     name: "Perplexed",
     products: [
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
     targets: [
         // C libraries, linked from Debian's -dev packages (see Makefile `deps`).
         .systemLibrary(name: "CMPFR", path: "Sources/CMPFR"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI).
         .target(
@@ -23,11 +25,20 @@ let package = Package(
             dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // A float32 decoder-only Transformer (OpenBLAS matrix products) for the copy and parity
+        // tasks. Optimised even in debug builds so its training tests stay fast.
+        .target(
+            name: "Transformer",
+            dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
             dependencies: [
                 "MultiPrecision",
+                "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +50,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: ["Transformer", "MultiPrecision"]
         ),
     ],
     swiftLanguageModes: [.v6]
