@@ -51,6 +51,13 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Times training and KV-cache inference (run by Benchmarks/transformer/run).
+        .executableTarget(
+            name: "TransformerBenchmark",
+            dependencies: ["Transformer"],
+            path: "Benchmarks/transformer/Sources"
+        ),
+
         .testTarget(
             name: "TransformerTests",
             dependencies: ["Transformer", "MultiPrecision"]

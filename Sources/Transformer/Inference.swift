@@ -66,6 +66,7 @@ public struct DecodingSession: Sendable {
         var y = [Float](repeating: 0, count: d)
         var hidden = [Float](repeating: 0, count: F)
         var act = [Float](repeating: 0, count: F)
+        var sig = [Float](repeating: 0, count: F)
         var scores = [Float](repeating: 0, count: T)
         var logits = [Float](repeating: 0, count: V)
         var mean: Float = 0, rstd: Float = 0
@@ -127,7 +128,7 @@ public struct DecodingSession: Sendable {
                             out: &n, mean: &mean, rstd: &rstd, rows: 1, d: d)
                 Float.gemm(transA: false, transB: true, m: 1, n: F, k: d, alpha: 1, a: n, lda: d,
                            b: P + blk.fc, ldb: d, beta: 0, c: &hidden, ldc: F)
-                geluForward(hidden, &act, count: F)
+                geluForward(hidden, &act, sig: &sig, count: F)
                 Float.gemm(transA: false, transB: true, m: 1, n: d, k: F, alpha: 1, a: act, lda: F,
                            b: P + blk.fcProj, ldb: F, beta: 1, c: &x, ldc: d)
             }

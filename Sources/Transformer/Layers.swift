@@ -66,25 +66,82 @@ func normBackward<S: NetworkScalar>(
     }
 }
 
-/// GELU with the tanh approximation (GPT-2's; PyTorch's `approximate="tanh"`).
-@inline(__always)
-func geluForward<S: NetworkScalar>(_ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, count: Int) {
-    let c = S(0.7978845608028654)  // sqrt(2/pi)
-    for i in 0..<count {
-        let v = x[i]
-        y[i] = 0.5 * v * (1 + S.tanh(c * (v + 0.044715 * v * v * v)))
+/// `normForward` with the rows split across `Parallel.chunks` workers.
+func normForwardParallel<S: NetworkScalar>(
+    _ kind: NormKind, x: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
+    out: UnsafeMutablePointer<S>, mean: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>,
+    rows: Int, d: Int
+) {
+    let parts = rows * d >= 1 << 14 ? Parallel.chunks : 1
+    Parallel.forEach(parts) { i in
+        let r = Parallel.slice(i, of: parts, rows)
+        normForward(kind, x: x + r.lowerBound * d, weight: weight, bias: bias, out: out + r.lowerBound * d,
+                    mean: mean + r.lowerBound, rstd: rstd + r.lowerBound, rows: r.count, d: d)
     }
 }
 
-/// dx = dy · gelu′(x); overwrites `dy` in place with dx.
+/// `normBackward` with the rows split across workers; each worker sums its gain and bias
+/// gradients privately and the partial sums are added in a fixed order (so the result does
+/// not depend on scheduling).
+func normBackwardParallel<S: NetworkScalar>(
+    _ kind: NormKind, dout: UnsafePointer<S>, x: UnsafePointer<S>, weight: UnsafePointer<S>,
+    mean: UnsafePointer<S>, rstd: UnsafePointer<S>,
+    dx: UnsafeMutablePointer<S>, dweight: UnsafeMutablePointer<S>, dbias: UnsafeMutablePointer<S>?,
+    rows: Int, d: Int
+) {
+    let parts = rows * d >= 1 << 14 ? Parallel.chunks : 1
+    if parts == 1 {
+        normBackward(kind, dout: dout, x: x, weight: weight, mean: mean, rstd: rstd, dx: dx, dweight: dweight,
+                     dbias: dbias, rows: rows, d: d)
+        return
+    }
+    withUnsafeTemporaryAllocation(of: S.self, capacity: 2 * d * parts) { tmp in
+        let partial = tmp.baseAddress!
+        partial.initialize(repeating: 0, count: 2 * d * parts)
+        Parallel.forEach(parts) { i in
+            let r = Parallel.slice(i, of: parts, rows)
+            normBackward(kind, dout: dout + r.lowerBound * d, x: x + r.lowerBound * d, weight: weight,
+                         mean: mean + r.lowerBound, rstd: rstd + r.lowerBound, dx: dx + r.lowerBound * d,
+                         dweight: partial + 2 * d * i, dbias: dbias == nil ? nil : partial + 2 * d * i + d,
+                         rows: r.count, d: d)
+        }
+        for i in 0..<parts {
+            for j in 0..<d { dweight[j] += partial[2 * d * i + j] }
+            if let dbias { for j in 0..<d { dbias[j] += partial[2 * d * i + d + j] } }
+        }
+    }
+}
+
+/// GELU with the tanh approximation (GPT-2's; PyTorch's `approximate="tanh"`), computed as
+/// x·σ(2u) with u = √(2/π)(x + 0.044715x³), since ½(1 + tanh u) = σ(2u): one vectorised exp.
+/// Saves σ(2u) in `sig` for the backward pass.
 @inline(__always)
-func geluBackward<S: NetworkScalar>(_ x: UnsafePointer<S>, _ dy: UnsafeMutablePointer<S>, count: Int) {
-    let c = S(0.7978845608028654)
+func geluForward<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, sig: UnsafeMutablePointer<S>, count: Int
+) {
+    let c = S(0.7978845608028654)  // sqrt(2/pi)
     for i in 0..<count {
         let v = x[i]
-        let th = S.tanh(c * (v + 0.044715 * v * v * v))
+        sig[i] = -2 * c * (v + 0.044715 * v * v * v)
+    }
+    S.expInPlace(sig, count: count)  // e^(−2u)
+    for i in 0..<count {
+        sig[i] = 1 / (1 + sig[i])
+        y[i] = x[i] * sig[i]
+    }
+}
+
+/// dx = dy · gelu′(x) with gelu′ = σ + 2x·σ(1 − σ)·u′ (σ = σ(2u) saved by the forward pass);
+/// overwrites `dy` in place.
+@inline(__always)
+func geluBackward<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, sig: UnsafePointer<S>, _ dy: UnsafeMutablePointer<S>, count: Int
+) {
+    let c = S(0.7978845608028654)
+    for i in 0..<count {
+        let v = x[i], sg = sig[i]
         let dudx = c * (1 + 3 * 0.044715 * v * v)
-        dy[i] *= 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dudx
+        dy[i] *= sg + 2 * v * sg * (1 - sg) * dudx
     }
 }
 

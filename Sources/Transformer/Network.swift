@@ -44,7 +44,7 @@ final class Workspace<S: NetworkScalar> {
     let qkv: Buffer<S>  // layers × BT × 3d (queries and keys already rotated)
     let att: Buffer<S>  // layers × B × heads × T × T
     let atty: Buffer<S>  // layers × BT × d
-    let fcPre, fcAct: Buffer<S>  // layers × BT × mlpHidden
+    let fcPre, fcAct, fcSig: Buffer<S>  // layers × BT × mlpHidden (fcSig: GELU's σ(2u))
     let nf, meanF, rstdF: Buffer<S>
     let logits: Buffer<S>  // BT × vocab
     let probs: Buffer<S>  // BT × vocab
@@ -69,6 +69,7 @@ final class Workspace<S: NetworkScalar> {
         atty = Buffer(L * BT * d)
         fcPre = Buffer(L * BT * F)
         fcAct = Buffer(L * BT * F)
+        fcSig = Buffer(L * BT * F)
         nf = Buffer(BT * d)
         meanF = Buffer(BT)
         rstdF = Buffer(BT)
@@ -82,6 +83,7 @@ final class Workspace<S: NetworkScalar> {
         dlogits = Buffer(BT * V)
         rope = RopeTable(headDim: c.headDim, base: c.ropeBase)
         rope.ensure(T)
+        _ = Parallel.configured
     }
 }
 
@@ -128,11 +130,11 @@ struct Network<S: NetworkScalar>: Sendable {
                 let n1 = ws.n1.p + l * BT * d, n2 = ws.n2.p + l * BT * d
                 let qkv = ws.qkv.p + l * BT * 3 * d, att = ws.att.p + l * B * H * T * T
                 let atty = ws.atty.p + l * BT * d
-                let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F
-                normForward(
+                let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F, fcSig = ws.fcSig.p + l * BT * F
+                normForwardParallel(
                     c.norm, x: x, weight: P + blk.norm1W, bias: blk.norm1B >= 0 ? P + blk.norm1B : nil,
                     out: n1, mean: ws.mean1.p + l * BT, rstd: ws.rstd1.p + l * BT, rows: BT, d: d)
-                S.gemm(
+                S.parallelGemm(
                     transA: false, transB: true, m: BT, n: 3 * d, k: d, alpha: 1, a: n1, lda: d,
                     b: P + blk.qkv, ldb: d, beta: 0, c: qkv, ldc: 3 * d)
                 if c.position == .rope {
@@ -152,26 +154,30 @@ struct Network<S: NetworkScalar>: Sendable {
                 attentionForward(qkv: qkv, att: att, out: atty, B: B, T: T)
                 // mid = x + atty · Wprojᵀ
                 mid.update(from: x, count: BT * d)
-                S.gemm(
+                S.parallelGemm(
                     transA: false, transB: true, m: BT, n: d, k: d, alpha: 1, a: atty, lda: d,
                     b: P + blk.proj, ldb: d, beta: 1, c: mid, ldc: d)
-                normForward(
+                normForwardParallel(
                     c.norm, x: mid, weight: P + blk.norm2W, bias: blk.norm2B >= 0 ? P + blk.norm2B : nil,
                     out: n2, mean: ws.mean2.p + l * BT, rstd: ws.rstd2.p + l * BT, rows: BT, d: d)
-                S.gemm(
+                S.parallelGemm(
                     transA: false, transB: true, m: BT, n: F, k: d, alpha: 1, a: n2, lda: d,
                     b: P + blk.fc, ldb: d, beta: 0, c: fcPre, ldc: F)
-                geluForward(fcPre, fcAct, count: BT * F)
+                let parts = BT * F >= 1 << 14 ? Parallel.chunks : 1
+                Parallel.forEach(parts) { i in
+                    let r = Parallel.slice(i, of: parts, BT * F)
+                    geluForward(fcPre + r.lowerBound, fcAct + r.lowerBound, sig: fcSig + r.lowerBound, count: r.count)
+                }
                 out.update(from: mid, count: BT * d)
-                S.gemm(
+                S.parallelGemm(
                     transA: false, transB: true, m: BT, n: d, k: F, alpha: 1, a: fcAct, lda: F,
                     b: P + blk.fcProj, ldb: F, beta: 1, c: out, ldc: d)
             }
             let xL = ws.residual.p + c.layers * BT * d
-            normForward(
+            normForwardParallel(
                 c.norm, x: xL, weight: P + layout.normFW, bias: layout.normFB >= 0 ? P + layout.normFB : nil,
                 out: ws.nf.p, mean: ws.meanF.p, rstd: ws.rstdF.p, rows: BT, d: d)
-            S.gemm(
+            S.parallelGemm(
                 transA: false, transB: true, m: BT, n: V, k: d, alpha: 1, a: ws.nf.p, lda: d,
                 b: P + layout.head, ldb: d, beta: 0, c: ws.logits.p, ldc: V)
             // Softmax and cross-entropy.
@@ -206,7 +212,9 @@ struct Network<S: NetworkScalar>: Sendable {
         let d = config.dModel, H = config.heads, hd = config.headDim
         let scale = 1 / S(hd).squareRoot()
         let alibi = config.position == .alibi
-        for b in 0..<B {
+        let parts = B >= Parallel.chunks && B * T * T * config.dModel >= 1 << 14 ? Parallel.chunks : 1
+        Parallel.forEach(parts) { part in
+        for b in Parallel.slice(part, of: parts, B) {
             for h in 0..<H {
                 let slope = alibi ? slopes[h] : 0
                 for t in 0..<T {
@@ -215,17 +223,14 @@ struct Network<S: NetworkScalar>: Sendable {
                     var mx = -S.greatestFiniteMagnitude
                     for s in 0...t {
                         let k = qkv + (b * T + s) * 3 * d + d + h * hd
-                        var dot: S = 0
-                        for i in 0..<hd { dot += q[i] * k[i] }
-                        let score = dot * scale - slope * S(t - s)
+                        let score = dot(q, k, hd) * scale - slope * S(t - s)
                         a[s] = score
                         if score > mx { mx = score }
                     }
+                    for s in 0...t { a[s] -= mx }
+                    S.expInPlace(a, count: t + 1)
                     var sum: S = 0
-                    for s in 0...t {
-                        a[s] = S.exp(a[s] - mx)
-                        sum += a[s]
-                    }
+                    for s in 0...t { sum += a[s] }
                     let inv = 1 / sum
                     for s in 0...t { a[s] *= inv }
                     for s in (t + 1)..<T { a[s] = 0 }
@@ -233,11 +238,11 @@ struct Network<S: NetworkScalar>: Sendable {
                     for i in 0..<hd { y[i] = 0 }
                     for s in 0...t {
                         let v = qkv + (b * T + s) * 3 * d + 2 * d + h * hd
-                        let w = a[s]
-                        for i in 0..<hd { y[i] += w * v[i] }
+                        axpy(a[s], v, y, hd)
                     }
                 }
             }
+        }
         }
     }
 
@@ -248,9 +253,11 @@ struct Network<S: NetworkScalar>: Sendable {
     ) {
         let d = config.dModel, H = config.heads, hd = config.headDim
         let scale = 1 / S(hd).squareRoot()
+        let parts = B >= Parallel.chunks && B * T * T * config.dModel >= 1 << 14 ? Parallel.chunks : 1
+        Parallel.forEach(parts) { part in
         let datt = UnsafeMutablePointer<S>.allocate(capacity: T)
         defer { datt.deallocate() }
-        for b in 0..<B {
+        for b in Parallel.slice(part, of: parts, B) {
             for h in 0..<H {
                 for t in 0..<T {
                     let a = att + ((b * H + h) * T + t) * T
@@ -258,31 +265,27 @@ struct Network<S: NetworkScalar>: Sendable {
                     let q = qkv + (b * T + t) * 3 * d + h * hd
                     let dq = dqkv + (b * T + t) * 3 * d + h * hd
                     // dA[s] = dy·v_s; dv_s += A[s]·dy
-                    var dot: S = 0
+                    var dotAD: S = 0
                     for s in 0...t {
                         let v = qkv + (b * T + s) * 3 * d + 2 * d + h * hd
                         let dv = dqkv + (b * T + s) * 3 * d + 2 * d + h * hd
-                        var g: S = 0
+                        let g = dot(dy, v, hd)
                         let w = a[s]
-                        for i in 0..<hd {
-                            g += dy[i] * v[i]
-                            dv[i] += w * dy[i]
-                        }
+                        axpy(w, dy, dv, hd)
                         datt[s] = g
-                        dot += w * g
+                        dotAD += w * g
                     }
                     // Softmax backward: dscore[s] = A[s](dA[s] − Σ A·dA); the bias has no parameters.
                     for s in 0...t {
-                        let ds = a[s] * (datt[s] - dot) * scale
+                        let ds = a[s] * (datt[s] - dotAD) * scale
                         let k = qkv + (b * T + s) * 3 * d + d + h * hd
                         let dk = dqkv + (b * T + s) * 3 * d + d + h * hd
-                        for i in 0..<hd {
-                            dq[i] += ds * k[i]
-                            dk[i] += ds * q[i]
-                        }
+                        axpy(ds, k, dq, hd)
+                        axpy(ds, q, dk, hd)
                     }
                 }
             }
+        }
         }
     }
 
@@ -312,13 +315,13 @@ struct Network<S: NetworkScalar>: Sendable {
                 }
                 // Head: logits = nf · Wᵀ.
                 let dnf = ws.dsmall.p
-                S.gemm(transA: false, transB: false, m: BT, n: d, k: V, alpha: 1, a: dl, lda: V,
+                S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: V, alpha: 1, a: dl, lda: V,
                        b: P + layout.head, ldb: d, beta: 0, c: dnf, ldc: d)
-                S.gemm(transA: true, transB: false, m: V, n: d, k: BT, alpha: 1, a: dl, lda: V,
+                S.parallelGemm(transA: true, transB: false, m: V, n: d, k: BT, alpha: 1, a: dl, lda: V,
                        b: ws.nf.p, ldb: d, beta: 1, c: G + layout.head, ldc: d)
                 let dres = ws.dres.p, dmid = ws.dmid.p
                 dres.update(repeating: 0, count: BT * d)
-                normBackward(
+                normBackwardParallel(
                     c.norm, dout: dnf, x: ws.residual.p + c.layers * BT * d, weight: P + layout.normFW,
                     mean: ws.meanF.p, rstd: ws.rstdF.p, dx: dres, dweight: G + layout.normFW,
                     dbias: layout.normFB >= 0 ? G + layout.normFB : nil, rows: BT, d: d)
@@ -328,30 +331,34 @@ struct Network<S: NetworkScalar>: Sendable {
                     let n1 = ws.n1.p + l * BT * d, n2 = ws.n2.p + l * BT * d
                     let qkv = ws.qkv.p + l * BT * 3 * d, att = ws.att.p + l * B * H * T * T
                     let atty = ws.atty.p + l * BT * d
-                    let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F
+                    let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F, fcSig = ws.fcSig.p + l * BT * F
                     // MLP branch: out = mid + gelu(n2 · Wfcᵀ) · Wprojᵀ.
                     dmid.update(from: dres, count: BT * d)
                     let dbig = ws.dbig.p
-                    S.gemm(transA: false, transB: false, m: BT, n: F, k: d, alpha: 1, a: dres, lda: d,
+                    S.parallelGemm(transA: false, transB: false, m: BT, n: F, k: d, alpha: 1, a: dres, lda: d,
                            b: P + blk.fcProj, ldb: F, beta: 0, c: dbig, ldc: F)
-                    S.gemm(transA: true, transB: false, m: d, n: F, k: BT, alpha: 1, a: dres, lda: d,
+                    S.parallelGemm(transA: true, transB: false, m: d, n: F, k: BT, alpha: 1, a: dres, lda: d,
                            b: fcAct, ldb: F, beta: 1, c: G + blk.fcProj, ldc: F)
-                    geluBackward(fcPre, dbig, count: BT * F)
+                    let parts = BT * F >= 1 << 14 ? Parallel.chunks : 1
+                    Parallel.forEach(parts) { i in
+                        let r = Parallel.slice(i, of: parts, BT * F)
+                        geluBackward(fcPre + r.lowerBound, sig: fcSig + r.lowerBound, dbig + r.lowerBound, count: r.count)
+                    }
                     let dn2 = ws.dsmall.p
-                    S.gemm(transA: false, transB: false, m: BT, n: d, k: F, alpha: 1, a: dbig, lda: F,
+                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: F, alpha: 1, a: dbig, lda: F,
                            b: P + blk.fc, ldb: d, beta: 0, c: dn2, ldc: d)
-                    S.gemm(transA: true, transB: false, m: F, n: d, k: BT, alpha: 1, a: dbig, lda: F,
+                    S.parallelGemm(transA: true, transB: false, m: F, n: d, k: BT, alpha: 1, a: dbig, lda: F,
                            b: n2, ldb: d, beta: 1, c: G + blk.fc, ldc: d)
-                    normBackward(
+                    normBackwardParallel(
                         c.norm, dout: dn2, x: mid, weight: P + blk.norm2W, mean: ws.mean2.p + l * BT,
                         rstd: ws.rstd2.p + l * BT, dx: dmid, dweight: G + blk.norm2W,
                         dbias: blk.norm2B >= 0 ? G + blk.norm2B : nil, rows: BT, d: d)
                     // Attention branch: mid = x + attn(n1) · Wprojᵀ.
                     dres.update(from: dmid, count: BT * d)
                     let datty = ws.dsmall.p
-                    S.gemm(transA: false, transB: false, m: BT, n: d, k: d, alpha: 1, a: dmid, lda: d,
+                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: d, alpha: 1, a: dmid, lda: d,
                            b: P + blk.proj, ldb: d, beta: 0, c: datty, ldc: d)
-                    S.gemm(transA: true, transB: false, m: d, n: d, k: BT, alpha: 1, a: dmid, lda: d,
+                    S.parallelGemm(transA: true, transB: false, m: d, n: d, k: BT, alpha: 1, a: dmid, lda: d,
                            b: atty, ldb: d, beta: 1, c: G + blk.proj, ldc: d)
                     let dqkv = ws.dqkv.p
                     dqkv.update(repeating: 0, count: BT * 3 * d)
@@ -371,11 +378,11 @@ struct Network<S: NetworkScalar>: Sendable {
                         }
                     }
                     let dn1 = ws.dsmall.p
-                    S.gemm(transA: false, transB: false, m: BT, n: d, k: 3 * d, alpha: 1, a: dqkv, lda: 3 * d,
+                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: 3 * d, alpha: 1, a: dqkv, lda: 3 * d,
                            b: P + blk.qkv, ldb: d, beta: 0, c: dn1, ldc: d)
-                    S.gemm(transA: true, transB: false, m: 3 * d, n: d, k: BT, alpha: 1, a: dqkv, lda: 3 * d,
+                    S.parallelGemm(transA: true, transB: false, m: 3 * d, n: d, k: BT, alpha: 1, a: dqkv, lda: 3 * d,
                            b: n1, ldb: d, beta: 1, c: G + blk.qkv, ldc: d)
-                    normBackward(
+                    normBackwardParallel(
                         c.norm, dout: dn1, x: x, weight: P + blk.norm1W, mean: ws.mean1.p + l * BT,
                         rstd: ws.rstd1.p + l * BT, dx: dres, dweight: G + blk.norm1W,
                         dbias: blk.norm1B >= 0 ? G + blk.norm1B : nil, rows: BT, d: d)

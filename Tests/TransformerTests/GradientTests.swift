@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Transformer
@@ -89,19 +90,60 @@ struct GradientTests {
     @Test("GELU derivative against a finite difference, over a range of inputs")
     func geluDerivative() {
         let xs: [Double] = stride(from: -6.0, through: 6.0, by: 0.37).map { $0 }
-        var ys = [Double](repeating: 0, count: xs.count)
-        geluForward(xs, &ys, count: xs.count)
-        // Closed form at 0 and far out: gelu(0) = 0, gelu(x) ≈ x for large x, ≈ 0 for very negative.
+        var ys = [Double](repeating: 0, count: xs.count), sig = ys
+        geluForward(xs, &ys, sig: &sig, count: xs.count)
         var g = [Double](repeating: 1, count: xs.count)
-        geluBackward(xs, &g, count: xs.count)
+        geluBackward(xs, sig: sig, &g, count: xs.count)
+        var scratch = [0.0]
         for (i, x) in xs.enumerated() {
             var up = [0.0], down = [0.0]
-            geluForward([x + 1e-6], &up, count: 1)
-            geluForward([x - 1e-6], &down, count: 1)
+            geluForward([x + 1e-6], &up, sig: &scratch, count: 1)
+            geluForward([x - 1e-6], &down, sig: &scratch, count: 1)
             #expect(abs((up[0] - down[0]) / 2e-6 - g[i]) < 1e-8)
+            // The tanh form, independently: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+            let reference = 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+            #expect(abs(ys[i] - reference) < 1e-14 * max(1, abs(x)))
         }
-        var z = [1.0]
-        geluForward([0.0], &z, count: 1)
-        #expect(z[0] == 0)
+    }
+
+    @Test("large batches (the multi-threaded paths) still match finite differences")
+    func parallelPaths() {
+        // Big enough that every matrix product, norm, GELU and attention splits across workers.
+        let c = TransformerConfig(vocabSize: 3, dModel: 32, heads: 4, layers: 1, mlpHidden: 48, position: .rope)
+        let params = randomParams(c, seed: 21, scale: 0.3)
+        var net = Network<Double>(config: c, params: params)
+        var rng = SeededGenerator(seed: 8)
+        let batch = TaskSpec(kind: .copy, minLength: 4, maxLength: 4).sampleBatch(size: 64, using: &rng)
+        #expect(batch.batchSize * batch.length * c.dModel >= 1 << 14)
+        let ws = Workspace<Double>(config: c, batchSize: batch.batchSize, length: batch.length)
+        net.forward(batch, ws)
+        var grads = [Double](repeating: 0, count: params.count)
+        net.backward(batch, ws, grads: &grads)
+        let h = 1e-5
+        for _ in 0..<40 {
+            let i = rng.nextInt(in: 0...(params.count - 1))
+            net.params[i] = params[i] + h
+            let up = net.forward(batch, ws)
+            net.params[i] = params[i] - h
+            let down = net.forward(batch, ws)
+            net.params[i] = params[i]
+            let fd = (up - down) / (2 * h)
+            #expect(abs(fd - grads[i]) <= 1e-7 + 1e-5 * max(abs(fd), abs(grads[i])), "parameter \(i)")
+        }
+    }
+
+    @Test("the vectorised float exp is within 4 ulp-ish of libm across its range")
+    func fastExpAccuracy() {
+        var worst: Float = 0
+        for i in 0...20_000 {
+            let x = -87 + Float(i) * (175.0 / 20_000)
+            let reference = Foundation.exp(Double(x))
+            let relative = Float(abs(Double(fastExp(x)) - reference) / reference)
+            worst = max(worst, relative)
+        }
+        #expect(worst < 4e-7)
+        #expect(fastExp(0) == 1)
+        #expect(fastExp(-1000) > 0 && fastExp(-1000) < 1e-37)  // clamped, never 0 or NaN
+        #expect(fastExp(1000).isFinite)
     }
 }
