@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
             parameters, AdamW's moments and the data generator's state, so `--resume FILE` \
             continues bit-for-bit as if the run had never stopped.
 
-            The model, task and optimiser come from built-in defaults (a 2-layer RoPE model, \
+            The model, task and optimiser come from built-in defaults (a 3-layer RoPE model with LayerNorm, \
             64 wide, 4 heads; lengths 1…16; AdamW at 3e-3 with warm-up and cosine decay) and \
             can be changed with --config FILE, a JSON object with any of the sections \
             "model", "task", "training" and any of their fields, for example

@@ -49,7 +49,7 @@ public struct TransformerConfig: Codable, Sendable, Equatable, Hashable {
 
     /// A configuration; the defaults are the small copy-task model.
     public init(
-        vocabSize: Int = 3, dModel: Int = 64, heads: Int = 4, layers: Int = 2, mlpHidden: Int = 256,
+        vocabSize: Int = 3, dModel: Int = 64, heads: Int = 4, layers: Int = 3, mlpHidden: Int = 256,
         position: PositionScheme = .rope, norm: NormKind = .layer, tiedHead: Bool = false,
         maxPositions: Int = 64, ropeBase: Double = 10_000
     ) {

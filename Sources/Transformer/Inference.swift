@@ -100,24 +100,28 @@ public struct DecodingSession: Sendable {
                 values[l].append(contentsOf: qkv[(2 * d)..<(3 * d)])
                 keys[l].withUnsafeBufferPointer { kb in
                     values[l].withUnsafeBufferPointer { vb in
-                        for h in 0..<H {
-                            let slope: Float = slopes.isEmpty ? 0 : slopes[h]
-                            var mx = -Float.greatestFiniteMagnitude
-                            for s in 0..<T {
-                                var dot: Float = 0
-                                for i in 0..<hd { dot += qkv[h * hd + i] * kb[s * d + h * hd + i] }
-                                scores[s] = dot * scale - slope * Float(pos - s)
-                                mx = max(mx, scores[s])
-                            }
-                            var sum: Float = 0
-                            for s in 0..<T {
-                                scores[s] = Float.exp(scores[s] - mx)
-                                sum += scores[s]
-                            }
-                            for i in 0..<hd { y[h * hd + i] = 0 }
-                            for s in 0..<T {
-                                let w = scores[s] / sum
-                                for i in 0..<hd { y[h * hd + i] += w * vb[s * d + h * hd + i] }
+                        qkv.withUnsafeBufferPointer { qb in
+                            scores.withUnsafeMutableBufferPointer { sb in
+                                y.withUnsafeMutableBufferPointer { yb in
+                                    let K = kb.baseAddress!, Vp = vb.baseAddress!, Q = qb.baseAddress!
+                                    let Sc = sb.baseAddress!, Y = yb.baseAddress!
+                                    for h in 0..<H {
+                                        let slope: Float = slopes.isEmpty ? 0 : slopes[h]
+                                        var mx = -Float.greatestFiniteMagnitude
+                                        for s in 0..<T {
+                                            Sc[s] = dot(Q + h * hd, K + s * d + h * hd, hd) * scale - slope * Float(pos - s)
+                                            mx = max(mx, Sc[s])
+                                        }
+                                        for s in 0..<T { Sc[s] -= mx }
+                                        Float.expInPlace(Sc, count: T)
+                                        var sum: Float = 0
+                                        for s in 0..<T { sum += Sc[s] }
+                                        let inv = 1 / sum
+                                        let yh = Y + h * hd
+                                        yh.update(repeating: 0, count: hd)
+                                        for s in 0..<T { axpy(Sc[s] * inv, Vp + s * d + h * hd, yh, hd) }
+                                    }
+                                }
                             }
                         }
                     }
