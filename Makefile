@@ -3,6 +3,8 @@
 #   make test   builds and passes the tests
 SHELL := /bin/bash
 SWIFT ?= swift
+# Optimise the compute-heavy targets in debug test builds too (see Package.swift).
+export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
 .PHONY: demo test build release deps bench clean

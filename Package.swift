@@ -2,6 +2,12 @@
 // Perplexed: certified checks of "Perplexity Cannot Always Tell Right from Wrong" (arXiv 2601.22950).
 import PackageDescription
 
+// `make test` sets PERPLEXED_OPTIMISE_DEBUG=1 so that the compute-heavy targets are optimised in
+// the debug test build (training tests would otherwise take minutes). Without it no unsafe flag
+// is set, so other packages can depend on every library product.
+let optimisedInDebug: [SwiftSetting] =
+    Context.environment["PERPLEXED_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"])] : []
+
 let package = Package(
     name: "Perplexed",
     products: [
@@ -10,6 +16,7 @@ let package = Package(
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Prover", targets: ["Prover"]),
         .library(name: "Witnesses", targets: ["Witnesses"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -20,6 +27,7 @@ let package = Package(
     targets: [
         // C libraries, linked from Debian's -dev packages (see Makefile `deps`).
         .systemLibrary(name: "CMPFR", path: "Sources/CMPFR"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI).
         .target(
@@ -45,6 +53,14 @@ let package = Package(
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
         .target(name: "Reporting"),
 
+        // A float32 decoder-only Transformer (OpenBLAS matrix products) for the copy and parity
+        // tasks. Optimised even in debug builds so its training tests stay fast.
+        .target(
+            name: "Transformer",
+            dependencies: ["CBLAS"],
+            swiftSettings: optimisedInDebug
+        ),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
@@ -53,6 +69,7 @@ let package = Package(
                 "PerplexityTheory",
                 "Reporting",
                 "Prover",
+                "Transformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +79,12 @@ let package = Package(
             name: "MultiPrecisionBench",
             dependencies: ["MultiPrecision"],
             path: "Benchmarks/MultiPrecisionBench"
+        ),
+        // Times training and KV-cache inference (run by Benchmarks/transformer/run).
+        .executableTarget(
+            name: "TransformerBenchmark",
+            dependencies: ["Transformer"],
+            path: "Benchmarks/transformer/Sources"
         ),
 
         .testTarget(
@@ -80,6 +103,10 @@ let package = Package(
             name: "WitnessesTests",
             dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: ["Transformer", "MultiPrecision"]
         ),
     ],
     swiftLanguageModes: [.v6]

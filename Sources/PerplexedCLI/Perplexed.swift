@@ -17,6 +17,6 @@ struct Perplexed: AsyncParsableCommand {
             Start with `perplexed demo`, then `perplexed help <subcommand>`.
             """,
         version: version,
-        subcommands: [DemoCommand.self, VerifyCommand.self]
+        subcommands: [DemoCommand.self, VerifyCommand.self, TrainCommand.self, EvalCommand.self]
     )
 }

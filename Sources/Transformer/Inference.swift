@@ -1,0 +1,146 @@
+/// Token-by-token inference with a key/value cache.
+///
+/// Each `append` feeds one token and returns the float32 logits for the *next* token. Keys and
+/// values of earlier positions are cached, so a prefix is never recomputed: scoring an
+/// N-token greedy continuation costs N steps, each linear in the current length.
+///
+/// ```swift
+/// var session = DecodingSession(model: model)
+/// var logits = try session.append(contentsOf: prompt)   // logits after the last prompt token
+/// let next = greedyToken(logits, candidates: 0..<2)
+/// logits = try session.append(next)
+/// ```
+public struct DecodingSession: Sendable {
+    /// The model being run.
+    public let model: TransformerModel
+    /// Tokens fed so far.
+    public private(set) var tokens: [Int] = []
+    private var keys: [[Float]]  // per layer: position × d (keys rotated for RoPE)
+    private var values: [[Float]]
+    private var rope: RopeTable<Float>
+    private let slopes: [Float]
+
+    /// An empty session (no tokens yet).
+    public init(model: TransformerModel) {
+        self.model = model
+        let c = model.config
+        keys = Array(repeating: [], count: c.layers)
+        values = Array(repeating: [], count: c.layers)
+        rope = RopeTable(headDim: c.headDim, base: c.ropeBase)
+        slopes = c.position == .alibi ? alibiSlopes(heads: c.heads).map { Float($0) } : []
+    }
+
+    /// Number of tokens fed so far (the position of the next token).
+    public var count: Int { tokens.count }
+
+    /// Feeds the tokens in order; returns the logits after the last one.
+    /// Throws if `tokens` is empty or holds an id outside the vocabulary.
+    public mutating func append(contentsOf tokens: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty else {
+            throw TransformerError.invalidArgument("prompt must hold at least one token, got none")
+        }
+        var last: [Float] = []
+        for t in tokens { last = try append(t) }
+        return last
+    }
+
+    /// Feeds one token; returns the logits (length `vocabSize`) for the token after it.
+    public mutating func append(_ token: Int) throws -> [Float] {
+        let c = model.config
+        guard (0..<c.vocabSize).contains(token) else {
+            throw TransformerError.invalidArgument("token must be in 0..<\(c.vocabSize), got \(token)")
+        }
+        let pos = tokens.count
+        if c.position == .learned && pos >= c.maxPositions {
+            throw TransformerError.invalidArgument(
+                "position \(pos) is beyond the learned position table (maxPositions \(c.maxPositions))")
+        }
+        if c.position == .rope { rope.ensure(pos + 1) }
+        tokens.append(token)
+        let d = c.dModel, F = c.mlpHidden, V = c.vocabSize, H = c.heads, hd = c.headDim
+        let layout = model.layout
+        let T = pos + 1
+        var x = [Float](repeating: 0, count: d)
+        var n = [Float](repeating: 0, count: d)
+        var qkv = [Float](repeating: 0, count: 3 * d)
+        var y = [Float](repeating: 0, count: d)
+        var hidden = [Float](repeating: 0, count: F)
+        var act = [Float](repeating: 0, count: F)
+        var sig = [Float](repeating: 0, count: F)
+        var scores = [Float](repeating: 0, count: T)
+        var logits = [Float](repeating: 0, count: V)
+        var mean: Float = 0, rstd: Float = 0
+        let scale = 1 / Float(hd).squareRoot()
+        model.network.params.withUnsafeBufferPointer { pb in
+            let P = pb.baseAddress!
+            for j in 0..<d {
+                x[j] = P[layout.tokEmb + token * d + j] + (layout.posEmb >= 0 ? P[layout.posEmb + pos * d + j] : 0)
+            }
+            for l in 0..<c.layers {
+                let blk = layout.blocks[l]
+                normForward(c.norm, x: x, weight: P + blk.norm1W, bias: blk.norm1B >= 0 ? P + blk.norm1B : nil,
+                            out: &n, mean: &mean, rstd: &rstd, rows: 1, d: d)
+                Float.gemm(transA: false, transB: true, m: 1, n: 3 * d, k: d, alpha: 1, a: n, lda: d,
+                           b: P + blk.qkv, ldb: d, beta: 0, c: &qkv, ldc: 3 * d)
+                if c.position == .rope {
+                    let half = hd / 2
+                    rope.cos.withUnsafeBufferPointer { cb in
+                        rope.sin.withUnsafeBufferPointer { sb in
+                            qkv.withUnsafeMutableBufferPointer { q in
+                                ropeRotate(q.baseAddress!, heads: H, headDim: hd, cos: cb.baseAddress! + pos * half,
+                                           sin: sb.baseAddress! + pos * half, inverse: false)
+                                ropeRotate(q.baseAddress! + d, heads: H, headDim: hd,
+                                           cos: cb.baseAddress! + pos * half, sin: sb.baseAddress! + pos * half,
+                                           inverse: false)
+                            }
+                        }
+                    }
+                }
+                keys[l].append(contentsOf: qkv[d..<(2 * d)])
+                values[l].append(contentsOf: qkv[(2 * d)..<(3 * d)])
+                keys[l].withUnsafeBufferPointer { kb in
+                    values[l].withUnsafeBufferPointer { vb in
+                        qkv.withUnsafeBufferPointer { qb in
+                            scores.withUnsafeMutableBufferPointer { sb in
+                                y.withUnsafeMutableBufferPointer { yb in
+                                    let K = kb.baseAddress!, Vp = vb.baseAddress!, Q = qb.baseAddress!
+                                    let Sc = sb.baseAddress!, Y = yb.baseAddress!
+                                    for h in 0..<H {
+                                        let slope: Float = slopes.isEmpty ? 0 : slopes[h]
+                                        var mx = -Float.greatestFiniteMagnitude
+                                        for s in 0..<T {
+                                            Sc[s] = dot(Q + h * hd, K + s * d + h * hd, hd) * scale - slope * Float(pos - s)
+                                            mx = max(mx, Sc[s])
+                                        }
+                                        for s in 0..<T { Sc[s] -= mx }
+                                        Float.expInPlace(Sc, count: T)
+                                        var sum: Float = 0
+                                        for s in 0..<T { sum += Sc[s] }
+                                        let inv = 1 / sum
+                                        let yh = Y + h * hd
+                                        yh.update(repeating: 0, count: hd)
+                                        for s in 0..<T { axpy(Sc[s] * inv, Vp + s * d + h * hd, yh, hd) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Float.gemm(transA: false, transB: true, m: 1, n: d, k: d, alpha: 1, a: y, lda: d,
+                           b: P + blk.proj, ldb: d, beta: 1, c: &x, ldc: d)
+                normForward(c.norm, x: x, weight: P + blk.norm2W, bias: blk.norm2B >= 0 ? P + blk.norm2B : nil,
+                            out: &n, mean: &mean, rstd: &rstd, rows: 1, d: d)
+                Float.gemm(transA: false, transB: true, m: 1, n: F, k: d, alpha: 1, a: n, lda: d,
+                           b: P + blk.fc, ldb: d, beta: 0, c: &hidden, ldc: F)
+                geluForward(hidden, &act, sig: &sig, count: F)
+                Float.gemm(transA: false, transB: true, m: 1, n: d, k: F, alpha: 1, a: act, lda: F,
+                           b: P + blk.fcProj, ldb: F, beta: 1, c: &x, ldc: d)
+            }
+            normForward(c.norm, x: x, weight: P + layout.normFW, bias: layout.normFB >= 0 ? P + layout.normFB : nil,
+                        out: &n, mean: &mean, rstd: &rstd, rows: 1, d: d)
+            Float.gemm(transA: false, transB: true, m: 1, n: V, k: d, alpha: 1, a: n, lda: d,
+                       b: P + layout.head, ldb: d, beta: 0, c: &logits, ldc: V)
+        }
+        return logits
+    }
+}

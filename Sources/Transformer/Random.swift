@@ -1,0 +1,79 @@
+/// xoshiro256** (Blackman and Vigna), seeded through SplitMix64.
+///
+/// Everything random in this module draws from one of these, never from the system generator,
+/// so a run is a function of its seed; `state` is saved in checkpoints so a resumed run draws
+/// the same numbers as an uninterrupted one.
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hashable {
+    /// The four words of generator state.
+    public private(set) var state: (UInt64, UInt64, UInt64, UInt64)
+
+    /// A generator whose whole stream is determined by `seed`.
+    public init(seed: UInt64) {
+        // SplitMix64 spreads even small, similar seeds over the state (all-zero state is impossible).
+        var s = seed
+        func splitMix() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// Restores a generator from saved `state` words; nil if they are all zero (not a valid state).
+    public init?(state words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
+    /// The state as four words, for saving.
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    public mutating func next() -> UInt64 {
+        let result = rotl(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotl(state.3, 45)
+        return result
+    }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
+    /// A standard normal deviate (Box–Muller; one of the pair is discarded to keep no hidden state).
+    public mutating func nextGaussian() -> Double {
+        let u1 = 1 - nextUnit()  // in (0, 1], so the log is finite
+        let u2 = nextUnit()
+        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
+
+    /// A uniform integer in `range` (unbiased, by rejection).
+    public mutating func nextInt(in range: ClosedRange<Int>) -> Int {
+        let span = UInt64(range.upperBound - range.lowerBound) &+ 1
+        if span == 0 { return Int(truncatingIfNeeded: next()) }
+        let limit = UInt64.max - UInt64.max % span
+        var x = next()
+        while x >= limit { x = next() }
+        return range.lowerBound + Int(x % span)
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.stateWords == b.stateWords }
+    public func hash(into h: inout Hasher) { h.combine(stateWords) }
+}
+
+@inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@inline(__always) private func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }
