@@ -53,6 +53,15 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "PerplexityTheoryTests",
+            dependencies: [
+                "MultiPrecision",
+                "PerplexityTheory",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
