@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MultiPrecision
 import PerplexityTheory
@@ -31,7 +32,8 @@ import PropertyBased
             let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, delta: 0)
             #expect(abs(d - Double(a) / 1000) < 1e-13)
             let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: 0)
-            #expect(abs(f - Float(a) / 1000) < 1e-5)
+            // Float: a few dozen ulps of the logarithms Eq. 11 subtracts (|log γ| up to 6.2 here).
+            #expect(abs(f - Float(a) / 1000) < 32 * Float.ulpOfOne * (1 + abs(log(Float(g) / 1000))), "a=\(a) g=\(g): \(f)")
         }
     }
 
@@ -90,7 +92,7 @@ import PropertyBased
             let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: Double(s) / 1000)
             let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(s) / 1000)
             #expect(abs(d - exact) < 1e-13, "a=\(a) g=\(g) s=\(s)")
-            #expect(abs(Double(f) - exact) < 2e-5, "a=\(a) g=\(g) s=\(s)")
+            #expect(abs(Double(f) - exact) < 32 * Double(Float.ulpOfOne) * (1 + abs(log(Double(g) / 1000 * (1 - Double(s) / 1000)))), "a=\(a) g=\(g) s=\(s)")
         }
     }
 
