@@ -17,6 +17,9 @@ struct Perplexed: AsyncParsableCommand {
             Start with `perplexed demo`, then `perplexed help <subcommand>`.
             """,
         version: version,
-        subcommands: [DemoCommand.self]
+        subcommands: [
+            DemoCommand.self, PplxCommand.self, CriticalCommand.self, RegionsCommand.self, FitGammaCommand.self,
+            TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, TwoParameterCommand.self,
+        ]
     )
 }
