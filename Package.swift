@@ -45,6 +45,13 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks/regions: the certified regions table timed (run with Benchmarks/regions/run).
+        .executableTarget(
+            name: "regions-benchmark",
+            dependencies: ["MultiPrecision", "PerplexityTheory"],
+            path: "Benchmarks/regions/Swift"
+        ),
+
         .testTarget(
             name: "MultiPrecisionTests",
             dependencies: [
@@ -61,6 +68,15 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting"]
+        ),
+        // Runs the built `perplexed` binary as a subprocess (swift build --build-tests builds it).
+        .testTarget(
+            name: "PerplexedCLITests",
+            dependencies: []
         ),
     ],
     swiftLanguageModes: [.v6]

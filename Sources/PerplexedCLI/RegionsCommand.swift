@@ -129,7 +129,7 @@ struct RegionsCommand: ParsableCommand {
             for (i, a) in grid.accuracies.enumerated() {
                 for (k, s) in grid.shifts.enumerated() {
                     let index = table.index(gamma: g, accuracy: i, shift: k)
-                    let gap = table.gap[index]
+                    let gap = table.gap(at: index)
                     let zero = gap.integer(0)
                     // At s = 0, a′ = a exactly; a rounded gap of 1e-77 there is noise, not a band.
                     let band = s == 0 ? "none" : zero.isCertainlyLess(than: gap) ? "rejected-though-better"

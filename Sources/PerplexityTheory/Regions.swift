@@ -48,8 +48,8 @@ public struct RegionsGrid: Sendable {
     }
 }
 
-/// Eq. 11 tabulated over a ``RegionsGrid``: the critical accuracy a′ and the gap a′ − a (whose
-/// magnitude is the width of the unfavourable band) at every point.
+/// Eq. 11 tabulated over a ``RegionsGrid``: the critical accuracy a′ at every point, and the
+/// gap a′ − a (whose magnitude is the width of the unfavourable band) on demand.
 ///
 /// Values are stored γ-major, then a, then s: index `(g·|a| + i)·|s| + k`.
 public struct RegionsTable<T: PerplexityScalar>: Sendable {
@@ -57,12 +57,18 @@ public struct RegionsTable<T: PerplexityScalar>: Sendable {
     public let grid: RegionsGrid
     /// a′ at each grid point.
     public let critical: [T]
-    /// a′ − a at each grid point: > 0 rejects better models, < 0 is a free lunch.
-    public let gap: [T]
+    /// The base accuracies as `T` (one per grid accuracy).
+    public let accuracies: [T]
 
     /// The flat index of (γ index, a index, s index).
     public func index(gamma g: Int, accuracy i: Int, shift k: Int) -> Int {
         (g * grid.accuracies.count + i) * grid.shifts.count + k
+    }
+
+    /// a′ − a at a flat index: > 0 rejects better models, < 0 is a free lunch. Computed when asked
+    /// (one subtraction), so the table costs one number per point.
+    public func gap(at index: Int) -> T {
+        critical[index] - accuracies[(index / grid.shifts.count) % grid.accuracies.count]
     }
 }
 
@@ -75,19 +81,16 @@ public func regionsTable<T: PerplexityScalar>(
 ) throws(ParameterError) -> RegionsTable<T> {
     try grid.validate()
     let a = grid.accuracies.map(make), g = grid.gammas.map(make), s = grid.shifts.map(make)
-    var critical: [T] = [], gap: [T] = []
+    var critical: [T] = []
     critical.reserveCapacity(grid.count)
-    gap.reserveCapacity(grid.count)
     for gamma in g {
         for accuracy in a {
             for shift in s {
-                let band = try unfavourableBand(accuracy: accuracy, gamma: gamma, shift: shift)
-                critical.append(band.criticalAccuracy)
-                gap.append(band.gap)
+                critical.append(try criticalAccuracy(accuracy: accuracy, gamma: gamma, shift: shift))
             }
         }
     }
-    return RegionsTable(grid: grid, critical: critical, gap: gap)
+    return RegionsTable(grid: grid, critical: critical, accuracies: a)
 }
 
 /// Tabulates Eq. 11 with certified enclosures, fast: the same numbers as the generic path (every
@@ -96,11 +99,12 @@ public func regionsTable<T: PerplexityScalar>(
 /// pplx(a, γ) = −log γ + a·(log γ − log(1 − γ)) is affine in a, and the logarithms of γ′ = γ(1 − s)
 /// depend only on (γ, s), so with ℓ′ = log(1 − γ′) and D = log γ′ − ℓ′,
 ///
-///     a′ = 1 + (pplx(a, γ) + ℓ′)/D = P + a·Q,   P = 1 + (ℓ′ − log γ)/D,   Q = (log γ − log(1 − γ))/D,
+///     a′ = 1 + (pplx(a, γ) + ℓ′)/D = P + a·Q,   P = 1 + (ℓ′ − log γ)/D,   Q = (log γ − log(1 − γ))/D.
 ///
-/// and a′ − a = P + a·(Q − 1). Each grid point then costs two multiply-adds on intervals whose
-/// result is uniquely referenced, so they run in place; rows (γ, a) are split over `threads`.
-/// Because a enters once, the enclosure is as tight as the generic one up to a few ulps.
+/// Each grid point then costs one interval multiply and one in-place add (the product is uniquely
+/// referenced). Because a enters once, the enclosure is as tight as the generic one up to a few
+/// ulps. Rows (γ, a) are split over `threads` workers, each with its own copies of P, Q and a, so
+/// the workers never touch a shared reference count.
 ///
 /// - Parameters:
 ///   - grid: the grid; validated first.
@@ -113,73 +117,111 @@ public func certifiedRegionsTable(
     _ = try Precision.validate(precision)
     let nA = grid.accuracies.count, nS = grid.shifts.count, nG = grid.gammas.count
     let a = try grid.accuracies.map { r throws(MultiPrecisionError) in try Interval(r, precision: precision) }
-    // Per (γ, s): P and Q − 1 (for the gap) and Q. At s = 1 (γ′ = 0) a′ is the limit 1: P = 1, Q = 0.
-    var P: [Interval] = [], Q: [Interval] = [], Qm1: [Interval] = []
-    let one = try Interval(1, precision: precision), zero = try Interval(0, precision: precision)
-    for gamma in grid.gammas {
-        let g = try Interval(gamma, precision: precision)
-        let logG = Interval.log(g)
-        let slopeBase = logG - Interval.log(onePlus: -g)
-        for s in grid.shifts {
-            if s == 1 {
-                P.append(one); Q.append(zero); Qm1.append(zero - 1)
-                continue
-            }
-            // γ′ = γ(1 − s) from exact rationals: one rounding, not two.
-            let gp = try Interval(gamma * (1 - s), precision: precision)
-            let logRight = Interval.log(onePlus: -gp)
-            let D = Interval.log(gp) - logRight
-            let q = slopeBase / D
-            P.append(((logRight - logG) / D) + 1); Q.append(q); Qm1.append(q - 1)
-        }
+    // log γ′ = log γ + log(1 − s): the |s| logarithms log(1 − s) are shared by every γ, which
+    // halves the logarithms of the set-up (the slow part of it). nil marks s = 1 (γ′ = 0).
+    let logOneMinusS: [Interval?] = try grid.shifts.map { s throws(MultiPrecisionError) in
+        s == 1 ? nil : Interval.log(try Interval(1 - s, precision: precision))
     }
-    // Rows r = g·nA + i; each worker fills a contiguous slice of rows in its own buffers.
-    let (P0, Q0, Qm10) = (P, Q, Qm1)  // immutable copies for the workers
+    // Rows r = g·nA + i, in contiguous slices, one per worker.
     let rows = nG * nA
     let workers = max(1, min(threads, rows))
     let chunks = (0..<workers).map { w in (rows * w / workers)..<(rows * (w + 1) / workers) }
     let results = ResultSlots(count: workers)
+    let failure = FailureSlot()
     DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var critical: [Interval] = [], gap: [Interval] = []
-        critical.reserveCapacity(chunks[w].count * nS)
-        gap.reserveCapacity(chunks[w].count * nS)
-        for r in chunks[w] {
-            let g = r / nA, ai = a[r % nA], base = g * nS
-            for k in 0..<nS {
-                var c = ai * Q0[base + k]      // fresh, uniquely referenced: += runs in place
-                c += P0[base + k]
-                var d = ai * Qm10[base + k]
-                d += P0[base + k]
-                critical.append(c)
-                gap.append(d)
+        do {
+            // Own copies (x + 0 is exact and allocates): workers never share a reference count.
+            let a = a.map { $0 + 0 }
+            let logOneMinusS = logOneMinusS.map { $0.map { $0 + 0 } }
+            var critical: [Interval] = []
+            critical.reserveCapacity(chunks[w].count * nS)
+            var P: [Interval] = [], Q: [Interval] = [], currentGamma = -1
+            for r in chunks[w] {
+                let g = r / nA
+                if g != currentGamma {
+                    // P and Q for this γ, once per γ this worker touches.
+                    (P, Q) = try coefficients(gamma: grid.gammas[g], shifts: grid.shifts, logOneMinusS: logOneMinusS, precision: precision)
+                    currentGamma = g
+                }
+                let ai = a[r % nA]
+                P.withUnsafeBufferPointer { P in
+                    Q.withUnsafeBufferPointer { Q in
+                        for k in 0..<nS {
+                            var c = ai * Q[k]      // fresh, uniquely referenced: += runs in place
+                            c += P[k]
+                            critical.append(c)
+                        }
+                    }
+                }
             }
+            results.store(w, critical)
+        } catch {
+            failure.store(error)
         }
-        results.store(w, (critical, gap))
     }
-    var critical: [Interval] = [], gap: [Interval] = []
+    if let error = failure.error { throw error }
+    var critical: [Interval] = []
     critical.reserveCapacity(grid.count)
-    gap.reserveCapacity(grid.count)
-    for part in results.values() {
-        critical += part.0
-        gap += part.1
+    for part in results.values() { critical += part }
+    return RegionsTable(grid: grid, critical: critical, accuracies: a)
+}
+
+/// P and Q of ``certifiedRegionsTable(_:precision:threads:)`` for one γ and every shift:
+/// a′ = P + a·Q with D = log γ′ − log(1 − γ′), P = 1 + (log(1 − γ′) − log γ)/D,
+/// Q = (log γ − log(1 − γ))/D; at s = 1 the limit a′ = 1 (P = 1, Q = 0).
+private func coefficients(
+    gamma: BigRational, shifts: [BigRational], logOneMinusS: [Interval?], precision: Int
+) throws -> (P: [Interval], Q: [Interval]) {
+    let g = try Interval(gamma, precision: precision)
+    let logG = Interval.log(g)
+    let slopeBase = logG - Interval.log(onePlus: -g)
+    var P: [Interval] = [], Q: [Interval] = []
+    P.reserveCapacity(shifts.count)
+    Q.reserveCapacity(shifts.count)
+    for (s, logFactor) in zip(shifts, logOneMinusS) {
+        guard let logFactor else {
+            P.append(try Interval(1, precision: precision)); Q.append(try Interval(0, precision: precision))
+            continue
+        }
+        // γ′ = γ(1 − s) from exact rationals: one rounding, not two.
+        let logRight = Interval.log(onePlus: -(try Interval(gamma * (1 - s), precision: precision)))
+        let D = (logG + logFactor) - logRight
+        P.append(((logRight - logG) / D) + 1)
+        Q.append(slopeBase / D)
     }
-    return RegionsTable(grid: grid, critical: critical, gap: gap)
+    return (P, Q)
+}
+
+/// The first error a worker met, if any.
+private final class FailureSlot: @unchecked Sendable {
+    private var stored: Error?
+    private let lock = NSLock()
+
+    func store(_ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if stored == nil { stored = error }
+    }
+
+    var error: Error? {
+        lock.lock(); defer { lock.unlock() }
+        return stored
+    }
 }
 
 /// One result slot per worker; each slot is written by exactly one worker, under a lock so that
 /// the hand-over to the calling thread is ordered.
 private final class ResultSlots: @unchecked Sendable {
-    private var slots: [([Interval], [Interval])?]
+    private var slots: [[Interval]?]
     private let lock = NSLock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func store(_ index: Int, _ value: ([Interval], [Interval])) {
+    func store(_ index: Int, _ value: [Interval]) {
         lock.lock(); defer { lock.unlock() }
         slots[index] = value
     }
 
-    func values() -> [([Interval], [Interval])] {
+    func values() -> [[Interval]] {
         lock.lock(); defer { lock.unlock() }
         return slots.compactMap { $0 }
     }

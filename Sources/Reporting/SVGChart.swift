@@ -258,7 +258,8 @@ func niceTicks(_ range: ClosedRange<Double>, target: Int = 5) -> [Double] {
     guard span > 0, span.isFinite else { return [range.lowerBound] }
     let raw = span / Double(target)
     let magnitude = pow(10, floor(log10(raw)))
-    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    // The first 1-2-5 step not much below the raw one: 0.57 wide gives 0.1, not a sparse 0.2.
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= 0.75 * raw } ?? 10 * magnitude
     var ticks: [Double] = []
     var t = (range.lowerBound / step).rounded(.up) * step
     while t <= range.upperBound + step * 1e-9 {
