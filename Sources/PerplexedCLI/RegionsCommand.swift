@@ -38,16 +38,16 @@ struct RegionsCommand: ParsableCommand {
     @Option(help: "Which panel of Fig. 3: left, right or both.")
     var panel: Panel = .both
 
-    @Option(help: "Base accuracies (comma-separated, in [0, 1]); with --gammas, replaces the panels by their grid.", transform: exactNumberList)
+    @Option(help: "Base accuracies (comma-separated, in [0, 1]); replaces the panels by a custom grid (γ defaults to 0.4).", transform: exactNumberList)
     var accuracies: [BigRational]?
 
-    @Option(help: "Base γ values (comma-separated, in (0, 1/2)); with --accuracies, replaces the panels by their grid.", transform: exactNumberList)
+    @Option(help: "Base γ values (comma-separated, in (0, 1/2)); replaces the panels by a custom grid (a defaults to 0.5).", transform: exactNumberList)
     var gammas: [BigRational]?
 
-    @Option(help: "Step of the normalised shift Δ/γ, in (0, 1].", transform: exactNumber)
+    @Option(help: "Step of the normalised shift Δ/γ, in (0, 1] (default: 0.1).", transform: exactNumber)
     var shiftStep: BigRational = try! BigRational(1, 10)
 
-    @Option(help: "Largest normalised shift Δ/γ, in [0, 1] (1 is the limit a′ = 1).", transform: exactNumber)
+    @Option(help: "Largest normalised shift Δ/γ, in [0, 1] (default: 0.9; 1 is the limit a′ = 1).", transform: exactNumber)
     var lastShift: BigRational = try! BigRational(9, 10)
 
     @Option(help: "Write an SVG figure of the chosen panels (as Fig. 3) to this file.")

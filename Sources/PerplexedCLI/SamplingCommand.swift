@@ -26,10 +26,10 @@ struct SamplingCommand: ParsableCommand {
     @Option(help: "Copy length N >= 1.")
     var length: Int
 
-    @Option(help: "Continuity tolerance ϵ >= 0 at this length (Prop. 3.6).", transform: exactNumber)
+    @Option(help: "Continuity tolerance ϵ >= 0 at this length (Prop. 3.6; default: 0).", transform: exactNumber)
     var epsilon: BigRational = 0
 
-    @Option(help: "Threshold τ > 0 standing for \"≪ 1\".", transform: exactNumber)
+    @Option(help: "Threshold τ > 0 standing for \"≪ 1\" (default: 0.1).", transform: exactNumber)
     var threshold: BigRational = try! BigRational(1, 10)
 
     @OptionGroup var numeric: NumericOptions

@@ -29,10 +29,10 @@ struct TwoParameterCommand: ParsableCommand {
     @Option(help: "γ_w in (0, 1): wrong answers leave γ_w on the truth.", transform: exactNumber)
     var gammaWrong: BigRational
 
-    @Option(help: "Shift Δ_r in [0, γ_r] of the right answers' confidence.", transform: exactNumber)
+    @Option(help: "Shift Δ_r in [0, γ_r] of the right answers' confidence (default: 0).", transform: exactNumber)
     var deltaRight: BigRational = 0
 
-    @Option(help: "Shift Δ_w in [0, γ_w] of the wrong answers' mass on the truth.", transform: exactNumber)
+    @Option(help: "Shift Δ_w in [0, γ_w] of the wrong answers' mass on the truth (default: 0).", transform: exactNumber)
     var deltaWrong: BigRational = 0
 
     @OptionGroup var numeric: NumericOptions

@@ -5,6 +5,16 @@ import PerplexityTheory
 import PropertyBased
 
 /// Identities and limits over random parameters (thousandths, so every input is exact).
+/// What "agrees to Float precision" means for Eq. 11 at (a, γ, s) in thousandths: a few ulps
+/// of the terms it adds, (pplx + |log(1 − γ′)|), amplified by the division by
+/// |log γ′ − log(1 − γ′)|, which is small near γ′ = 1/2 (the conditioning of the formula).
+func floatTolerance(_ a: Int, _ g: Int, _ s: Int) -> Double {
+    let A = Double(a) / 1000, G = Double(g) / 1000, Gp = G * (1 - Double(s) / 1000)
+    let L = -A * log1p(-G) - (1 - A) * log(G)
+    let slope = abs(log(Gp) - log1p(-Gp))
+    return 16 * Double(Float.ulpOfOne) * (1 + (L + abs(log1p(-Gp))) / slope)
+}
+
 @Suite struct PropertyTests {
     static let thousandth = try! BigRational(1, 1000)
     func milli(_ k: Int) -> BigRational { BigRational(k) * Self.thousandth }
@@ -32,8 +42,7 @@ import PropertyBased
             let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, delta: 0)
             #expect(abs(d - Double(a) / 1000) < 1e-13)
             let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: 0)
-            // Float: a few dozen ulps of the logarithms Eq. 11 subtracts (|log γ| up to 6.2 here).
-            #expect(abs(f - Float(a) / 1000) < 32 * Float.ulpOfOne * (1 + abs(log(Float(g) / 1000))), "a=\(a) g=\(g): \(f)")
+            #expect(abs(Double(f) - Double(a) / 1000) < floatTolerance(a, g, 0), "a=\(a) g=\(g): \(f)")
         }
     }
 
@@ -92,7 +101,7 @@ import PropertyBased
             let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: Double(s) / 1000)
             let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(s) / 1000)
             #expect(abs(d - exact) < 1e-13, "a=\(a) g=\(g) s=\(s)")
-            #expect(abs(Double(f) - exact) < 32 * Double(Float.ulpOfOne) * (1 + abs(log(Double(g) / 1000 * (1 - Double(s) / 1000)))), "a=\(a) g=\(g) s=\(s)")
+            #expect(abs(Double(f) - exact) < floatTolerance(a, g, s), "a=\(a) g=\(g) s=\(s)")
         }
     }
 
@@ -107,5 +116,41 @@ import PropertyBased
             }
             #expect(BigRational(1) / BigRational(t.threshold + 1) < milli(d))
         }
+    }
+}
+
+@Suite struct InverseProblemTests {
+    @Test("shiftReaching: at every returned shift, Eq. 11 gives the target accuracy")
+    func shiftReachingSolves() async {
+        await propertyCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...499), Gen.int(in: 1...999)) { a, g, t in
+            let thousandth = try! BigRational(1, 1000)
+            let A = BigRational(a) * thousandth, G = BigRational(g) * thousandth, target = BigRational(t) * thousandth
+            let shifts = try! shiftReaching(targetAccuracy: target, accuracy: A, gamma: G, precision: 128)
+            let gI = try! Interval(G, precision: 128)
+            let L = try! logPerplexity(accuracy: try! Interval(A, precision: 128), gamma: gI).total
+            for delta in shifts {
+                #expect(delta.width.double() < 1e-30, "a=\(a) g=\(g) t=\(t): \(delta)")
+                // Certified, because a Double Δ near γ loses γ′ = γ − Δ to cancellation.
+                let shifted = gI - delta
+                guard shifted.isCertainlyPositive else { continue }  // γ′ below 128-bit resolution of γ
+                let critical = criticalAccuracy(logPerplexity: L, shiftedGamma: shifted)
+                let goal = try! Interval(target, precision: 128)
+                #expect(critical.intersection(goal) != nil || abs(critical.midpoint.double() - goal.midpoint.double()) < 1e-25,
+                        "a=\(a) g=\(g) t=\(t): a′ = \(critical) at Δ = \(delta)")
+            }
+        }
+    }
+
+    @Test("shiftReaching finds both crossings of a dip, one on a rising curve, none below the dip")
+    func shiftReachingCounts() throws {
+        func count(_ target: String, _ a: String, _ g: String) throws -> Int {
+            try shiftReaching(targetAccuracy: exact(target), accuracy: exact(a), gamma: exact(g), precision: 128).count
+        }
+        #expect(try count("0.8", "0.9", "0.4") == 2)   // a′ dips from 0.9 to about 0.76, then rises to 1
+        #expect(try count("0.95", "0.9", "0.4") == 1)
+        #expect(try count("0.7", "0.9", "0.4") == 0)
+        #expect(try count("0.6", "0.5", "0.1") == 1)   // a = 1/2: a′ rises monotonically
+        #expect(try count("0.4", "0.5", "0.1") == 0)
+        #expect(try count("1", "0.5", "0.1") == 0)     // reached only in the limit Δ → γ
     }
 }

@@ -58,13 +58,16 @@ func expectEncloses(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let r = exact(reference)
-    let slack = r.magnitude * exact("1e-55") + exact("1e-70")
+    // Relative tolerances, so that a tiny reference (a root of 1e-87) gets a tiny tolerance; an
+    // exact 0 gets an absolute one.
+    let zero = r.signum == 0
+    let slack = zero ? exact("1e-70") : r.magnitude * exact("1e-55")
     guard let lower = x.lower.exactRational, let upper = x.upper.exactRational else {
         Issue.record("unbounded enclosure \(x) for \(context())", sourceLocation: sourceLocation)
         return
     }
     #expect(lower <= r + slack && r - slack <= upper, "\(x) misses \(reference) (\(context()))", sourceLocation: sourceLocation)
-    #expect(upper - lower <= r.magnitude * exact("1e-65") + exact("1e-70"), "\(x) is too wide (\(context()))", sourceLocation: sourceLocation)
+    #expect(upper - lower <= (zero ? exact("1e-70") : r.magnitude * exact("1e-65")), "\(x) is too wide (\(context()))", sourceLocation: sourceLocation)
 }
 
 /// |value − reference| <= tolerance · max(1, |reference|).
