@@ -53,8 +53,11 @@ public struct ColorScale: Sendable {
 /// One axis: its label, its range (automatic from the data when nil) and its ticks (automatic
 /// "nice" 1-2-5 ticks when nil).
 public struct ChartAxis: Sendable {
+    /// The axis title.
     public var label: String
+    /// The visible range; nil fits the data (with a small margin).
     public var range: ClosedRange<Double>?
+    /// Tick positions; nil picks 1-2-5 steps.
     public var ticks: [Double]?
     /// Formats tick labels; default: as few decimals as the tick step needs.
     public var tickFormat: (@Sendable (Double) -> String)?
@@ -69,9 +72,13 @@ public struct ChartAxis: Sendable {
 
 /// A polyline through (x, y) points; non-finite points break the line.
 public struct LineSeries: Sendable {
+    /// The legend label; nil leaves the series out of the legend.
     public var name: String?
+    /// The points in drawing order.
     public var points: [(x: Double, y: Double)]
+    /// Stroke colour.
     public var color: CSSColor
+    /// Stroke width in pixels.
     public var width: Double
     /// A dash pattern (`"6 4"`), or nil for a solid line.
     public var dash: String?
@@ -87,12 +94,16 @@ public struct LineSeries: Sendable {
 
 /// The area between two curves sampled at the same x values (e.g. an unfavourable band).
 public struct ShadedRegion: Sendable {
+    /// The legend label; nil leaves the region out of the legend (several regions can share
+    /// one legend entry by naming only one of them, possibly an empty one).
     public var name: String?
-    /// (x, lower y, upper y); the two ends may cross, the region is the area between them.
+    /// (x, lower y, upper y), in x order.
     public var points: [(x: Double, lower: Double, upper: Double)]
+    /// Fill colour.
     public var color: CSSColor
+    /// Fill opacity in [0, 1]; overlapping regions add up, so keep it low when they overlap.
     public var opacity: Double
-    /// A hatch-free pattern name shown in the legend only; nil shows no legend entry.
+
     public init(name: String?, points: [(x: Double, lower: Double, upper: Double)], color: CSSColor, opacity: Double = 0.15) {
         self.name = name
         self.points = points
@@ -108,14 +119,19 @@ public enum MarkerShape: Sendable {
 
 /// Points coloured by a value on a ``ColorScale``; a ``Chart`` with scatter series draws a colour bar.
 public struct ScatterSeries: Sendable {
+    /// The legend label; nil leaves the series out of the legend.
     public var name: String?
+    /// Positions and the value that picks each point's colour.
     public var points: [(x: Double, y: Double, value: Double)]
+    /// The colour scale for `value`.
     public var scale: ColorScale
     /// The value range mapped onto the scale (automatic from the points when nil).
     public var valueRange: ClosedRange<Double>?
     /// The colour bar's label.
     public var valueLabel: String
+    /// Marker shape.
     public var shape: MarkerShape
+    /// Marker radius in pixels.
     public var radius: Double
 
     public init(
@@ -141,11 +157,16 @@ public struct ScatterSeries: Sendable {
 
 /// One highlighted point (e.g. the best checkpoint as a star), with an optional label.
 public struct ChartMarker: Sendable {
+    /// Position in data coordinates.
     public var x: Double
     public var y: Double
+    /// Marker shape (a star by default).
     public var shape: MarkerShape
+    /// Fill colour.
     public var color: CSSColor
+    /// Outer radius in pixels.
     public var size: Double
+    /// Text drawn next to the marker.
     public var label: String?
     /// Shown in the legend when set.
     public var name: String?
@@ -172,13 +193,21 @@ public enum LegendPosition: Sendable {
 /// One chart panel: axes, shaded regions (drawn first), lines, scatter series, markers, a legend
 /// and, when there are scatter series, a colour bar on the right.
 public struct Chart: Sendable {
+    /// The panel title.
     public var title: String?
+    /// The horizontal axis.
     public var xAxis: ChartAxis
+    /// The vertical axis.
     public var yAxis: ChartAxis
+    /// Shaded regions, drawn first (under everything else).
     public var regions: [ShadedRegion] = []
+    /// Lines, drawn over the regions.
     public var lines: [LineSeries] = []
+    /// Scatter series; the first one's scale gets a colour bar.
     public var scatters: [ScatterSeries] = []
+    /// Highlighted points, drawn last and not clipped.
     public var markers: [ChartMarker] = []
+    /// Where the legend goes.
     public var legend: LegendPosition = .topLeft
     /// Panel size in SVG user units (pixels).
     public var width: Double = 520
@@ -196,10 +225,14 @@ public struct Chart: Sendable {
 
 /// Panels laid out in a grid (row-major) as one SVG document, e.g. Fig. 3's left and right panels.
 public struct Figure: Sendable {
+    /// The panels, row-major.
     public var panels: [Chart]
+    /// Panels per row.
     public var columns: Int
+    /// A title over all panels.
     public var title: String?
 
+    /// A figure of `panels`, `columns` per row (default: all in one row).
     public init(panels: [Chart], columns: Int? = nil, title: String? = nil) {
         self.panels = panels
         self.columns = max(1, columns ?? panels.count)
