@@ -87,6 +87,12 @@ let package = Package(
             dependencies: ["Transformer"],
             path: "Benchmarks/transformer/Sources"
         ),
+        // Benchmarks/regions: the certified regions table timed (run with Benchmarks/regions/run).
+        .executableTarget(
+            name: "regions-benchmark",
+            dependencies: ["MultiPrecision", "PerplexityTheory"],
+            path: "Benchmarks/regions/Swift"
+        ),
 
         .testTarget(
             name: "MultiPrecisionTests",
@@ -108,6 +114,24 @@ let package = Package(
         .testTarget(
             name: "TransformerTests",
             dependencies: ["Transformer", "MultiPrecision"]
+        ),
+        .testTarget(
+            name: "PerplexityTheoryTests",
+            dependencies: [
+                "MultiPrecision",
+                "PerplexityTheory",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting"]
+        ),
+        // Runs the built `perplexed` binary as a subprocess (swift build --build-tests builds it).
+        .testTarget(
+            name: "PerplexedCLITests",
+            dependencies: []
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,6 +17,10 @@ struct Perplexed: AsyncParsableCommand {
             Start with `perplexed demo`, then `perplexed help <subcommand>`.
             """,
         version: version,
-        subcommands: [DemoCommand.self, VerifyCommand.self, TrainCommand.self, EvalCommand.self]
+        subcommands: [
+            DemoCommand.self, PplxCommand.self, CriticalCommand.self, RegionsCommand.self, FitGammaCommand.self,
+            TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, TwoParameterCommand.self,
+            VerifyCommand.self, TrainCommand.self, EvalCommand.self,
+        ]
     )
 }

@@ -81,6 +81,25 @@ public func classify<T: PerplexityScalar>(
 ) throws(ParameterError) -> (verdict: SelectionVerdict, criticalAccuracy: T) {
     try Check.accuracy(aNew, "candidate accuracy")
     let critical = try criticalAccuracy(accuracy: a, gamma: γ, delta: Δ)
+    return (verdict(candidateAccuracy: aNew, accuracy: a, criticalAccuracy: critical), critical)
+}
+
+/// Classifies a candidate with accuracy `candidateAccuracy` at normalised shift s = Δ/γ; unlike
+/// the Δ form this reaches s = 1 (Δ = γ) also for intervals, where two enclosures of one
+/// non-dyadic γ cannot be proven equal.
+///
+/// - Throws: ``ParameterError`` when a parameter is out of range.
+public func classify<T: PerplexityScalar>(
+    candidateAccuracy aNew: T, accuracy a: T, gamma γ: T, shift s: T
+) throws(ParameterError) -> (verdict: SelectionVerdict, criticalAccuracy: T) {
+    try Check.accuracy(aNew, "candidate accuracy")
+    let critical = try criticalAccuracy(accuracy: a, gamma: γ, shift: s)
+    return (verdict(candidateAccuracy: aNew, accuracy: a, criticalAccuracy: critical), critical)
+}
+
+/// The verdict on a candidate of accuracy a_new against a base of accuracy a, given the critical
+/// accuracy a′ at the candidate's shift: selected iff a_new > a′, better iff a_new > a.
+public func verdict<T: PerplexityScalar>(candidateAccuracy aNew: T, accuracy a: T, criticalAccuracy critical: T) -> SelectionVerdict {
     let selected = critical.isCertainlyLess(than: aNew)
     let rejected = aNew.isCertainlyLess(than: critical)
     let better = a.isCertainlyLess(than: aNew)
@@ -93,7 +112,7 @@ public func classify<T: PerplexityScalar>(
     case (_, true, _, true): verdict = .rejectedAndWorse
     default: verdict = .undecided
     }
-    return (verdict, critical)
+    return verdict
 }
 
 /// The unfavourable band at one shift: between the base accuracy a and the critical accuracy

@@ -73,6 +73,38 @@ func bisect(
 ) throws -> Interval {
     var low = lo, high = hi
     let two = BigRational(2)
+    // A root next to 0 can be astronomically small (pplx(0.99, γ) = 2 at γ ≈ 1.4e-87), and plain
+    // bisection from [0, hi] would end at [0, hi·2^−steps], certified but relatively useless (its
+    // midpoint was off by ten orders of magnitude). So first bracket the root between
+    // consecutive powers of two below hi (doubling, then bisecting, the exponent).
+    if low == 0 && high > 0 {
+        func rootIsLeft(ofExponent e: Int) throws -> Bool? {
+            let value = f(try Interval(high / two.power(e), precision: precision))
+            guard value.isUsable else { return nil }
+            if value.isCertainlyPositive { return !decreasing }
+            if value.isCertainlyNegative { return decreasing }
+            return nil
+        }
+        var inside = 0, outside = 1  // root left of hi·2^−inside, and (so far) of hi·2^−outside
+        var bracketed = false
+        while outside <= 1 << 16 {  // γ down to 2^−65536: beyond that, keep [0, …]
+            guard let left = try rootIsLeft(ofExponent: outside) else { break }
+            if !left { bracketed = true; break }
+            inside = outside
+            outside *= 2
+        }
+        if bracketed {
+            while outside - inside > 1 {
+                let middle = (inside + outside) / 2
+                guard let left = try rootIsLeft(ofExponent: middle) else { break }
+                if left { inside = middle } else { outside = middle }
+            }
+            let top = high
+            (low, high) = (top / two.power(outside), top / two.power(inside))
+        } else if inside > 0 {
+            high = high / two.power(inside)
+        }
+    }
     let steps = precision - 8
     for _ in 0..<Swift.max(steps, 8) {
         let mid = (low + high) / two
@@ -115,8 +147,11 @@ public func shiftReaching(targetAccuracy aStar: BigRational, accuracy a: BigRati
         }
     }
     if pivot < γ {
+        // f increases on [1 − a*, γ]: a root needs f(1 − a*) <= 0 <= f(γ). Checking f(γ) alone
+        // let bisection "find" a root at 1 − a* when f > 0 throughout (L < H(a*): no solution).
+        let atPivot = f(try Interval(pivot, precision: precision))
         let atRight = f(gI)
-        if !atRight.isCertainlyNegative {
+        if !atPivot.isCertainlyPositive && !atRight.isCertainlyNegative {
             let root = try bisect(f, from: pivot, to: γ, decreasing: false, precision: precision, what: "the shift")
             shifts.append(gI - root)
         }

@@ -80,7 +80,8 @@ extension BigFloat: PerplexityScalar {
 extension Interval: PerplexityScalar {
     public func integer(_ n: Int) -> Interval { (try? Interval(n, precision: precision)) ?? self * 0 + n }
     public func rational(_ r: BigRational) -> Interval { (try? Interval(r, precision: precision)) ?? self }
-    public func isCertainlyLess(than other: Interval) -> Bool { upper < other.lower }
+    // isCertainlyLess(than:) comes from MultiPrecision; redeclaring it here made every call
+    // ambiguous in code that imports both modules.
     public func isCertainlyLessOrEqual(to other: Interval) -> Bool { upper <= other.lower }
     public var isUsable: Bool { !isNaN && isBounded }
     public var approximateDouble: Double { midpoint.double() }

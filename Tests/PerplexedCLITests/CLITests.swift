@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+
+/// Runs the built `perplexed` binary as a subprocess.
+struct CLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The binary beside the test bundle (SwiftPM puts both in the build directory), or
+    /// $PERPLEXED_BIN.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["PERPLEXED_BIN"] { return URL(fileURLWithPath: path) }
+        // The test runner lives in the build directory (…/debug/PerplexedPackageTests.xctest).
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("perplexed")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        // Fallback: the package's default debug build directory.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/perplexed")
+    }()
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a large output cannot fill the pipe and deadlock.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        let r = try run(arguments + ["--format", "json"])
+        #expect(r.status == 0, "\(arguments): \(r.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+}
+
+/// The decimal text of an exact value compared with a certified {"lower", "upper"} (as Doubles:
+/// enough to catch a wrong formula; the library tests check the digits).
+func number(_ value: Any?) -> Double? { (value as? String).flatMap { Double($0) } }
+
+func bracket(_ value: Any?) -> (Double, Double)? {
+    guard let object = value as? [String: Any], let lo = number(object["lower"]),
+          let hi = number(object["upper"]) else { return nil }
+    return (lo, hi)
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test("pplx: certified JSON has {lower, upper} strings enclosing Eq. 10")
+    func pplx() throws {
+        let doc = try CLI.json(["pplx", "--accuracy", "0.5", "--gamma", "0.1", "--certified"])
+        let results = doc["results"] as? [String: Any] ?? [:]
+        let exact = -0.5 * log(0.9) - 0.5 * log(0.1)
+        let (lo, hi) = try #require(bracket(results["log-perplexity"]))
+        #expect(lo <= exact + 1e-15 && exact - 1e-15 <= hi && hi - lo < 1e-15)
+        #expect((doc["inputs"] as? [String: Any])?["accuracy"] as? String == "0.5")
+        // Plain mode: decimal strings.
+        let plain = try CLI.json(["pplx", "--accuracy", "0.5", "--gamma", "0.1", "--digits", "30"])
+        let text = try #require((plain["results"] as? [String: Any])?["perplexity"] as? String)
+        #expect(text.hasPrefix("3.33333333333333333333333333"))
+    }
+
+    @Test("critical: Eq. 11, Δ = γ gives 1, classification, and the same answer by --shift and --delta")
+    func critical() throws {
+        let byShift = try CLI.json(["critical", "--accuracy", "0.9", "--gamma", "0.4", "--shift", "0.25", "--candidate-accuracy", "0.88", "--certified"])
+        let byDelta = try CLI.json(["critical", "--accuracy", "0.9", "--gamma", "0.4", "--delta", "0.1", "--candidate-accuracy", "0.88", "--certified"])
+        let r1 = byShift["results"] as? [String: Any] ?? [:], r2 = byDelta["results"] as? [String: Any] ?? [:]
+        let (lo, hi) = try #require(bracket(r1["critical accuracy"]))
+        // mpmath at 60 digits (Tests/PerplexityTheoryTests/Fixtures/theory.json).
+        let reference = 0.770213994699454604
+        #expect(lo <= reference + 1e-15 && reference - 1e-15 <= hi && hi - lo < 1e-15)
+        #expect(bracket(r2["critical accuracy"])?.0 == lo)
+        #expect(r1["verdict"] as? String == "selected-though-worse" && r1["unfavourable"] as? Bool == true)
+        let limit = try CLI.json(["critical", "--accuracy", "0.5", "--gamma", "0.1", "--delta", "0.1", "--certified"])
+        let (l1, h1) = try #require(bracket((limit["results"] as? [String: Any])?["critical accuracy"]))
+        #expect(l1 <= 1 && 1 <= h1)
+    }
+
+    @Test("regions: a table in every format, certified JSON intervals, an SVG written atomically")
+    func regions() throws {
+        for format in ["text", "csv", "markdown", "latex"] {
+            let r = try CLI.run(["regions", "--panel", "right", "--shift-step", "0.5", "--format", format])
+            #expect(r.status == 0 && r.stdout.contains("0.95"), "\(format): \(r.stderr)")
+        }
+        let r = try CLI.run(["regions", "--panel", "left", "--shift-step", "0.5", "--certified", "--format", "json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.count == 6 * 2)  // shifts 0 and 0.5 (the default last shift is 0.9)
+        #expect(rows.allSatisfy { bracket($0["critical accuracy"]) != nil })
+        // At a = 1/2 every positive shift rejects better models (a′ > a).
+        #expect(rows.filter { $0["shift"] as? String != "0" }.allSatisfy { $0["band"] as? String == "rejected-though-better" })
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("perplexed-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let svg = dir.appendingPathComponent("fig3.svg").path, csv = dir.appendingPathComponent("fig3.csv").path
+        let written = try CLI.run(["regions", "--plot", svg, "--out", csv, "--format", "csv", "--shift-step", "0.25"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(picture.hasPrefix("<svg") && picture.contains("γ = 0.01") && picture.contains("a = 0.95") && picture.contains("polygon"))
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("panel,gamma,a,shift"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "temporary files left behind: \(leftovers)")
+    }
+
+    @Test("fit-gamma, temperature, sampling, lemma, two-parameter: values and notes")
+    func others() throws {
+        let fit = try CLI.json(["fit-gamma", "--log-perplexity", "1", "--accuracy", "0.5", "--certified"])["results"] as? [String: Any] ?? [:]
+        let (c0, c1) = try #require(bracket(fit["confident gamma (<= 1 - a)"]))
+        #expect(c0 <= 0.16137820985148149 && 0.16137820985148148 <= c1)
+        let none = try CLI.json(["fit-gamma", "--log-perplexity", "0.5", "--accuracy", "0.8"])["results"] as? [String: Any] ?? [:]
+        #expect(none["some gamma fits"] as? Bool == false)
+
+        let t = try CLI.json(["temperature", "--gamma", "0.1", "--theta", "0.5"])["results"] as? [String: Any] ?? [:]
+        let tempered = try #require(number(t["tempered gamma"]))
+        #expect(abs(tempered - 0.01 / (0.81 + 0.01)) < 1e-15)
+
+        let s = try CLI.json(["sampling", "--gamma", "0.01", "--length", "100"])["results"] as? [String: Any] ?? [:]
+        #expect(s["regime"] as? String == "alpha-unreliable")
+
+        let lemma = try CLI.run(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"])
+        #expect(lemma.status == 0 && lemma.stdout.contains("140") && lemma.stdout.contains("negative"))
+
+        let two = try CLI.json(["two-parameter", "--accuracy", "0.8", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-right", "0.05", "--delta-wrong", "0.1"])
+        let crit = try #require(number((two["results"] as? [String: Any])?["critical accuracy"]))
+        #expect(abs(crit - 0.82428481) < 1e-8)
+    }
+
+    /// Every command refuses bad input with a message naming the option, and a non-zero exit.
+    @Test("bad input: out of range, NaN, empty, non-numeric, conflicting or missing flags", arguments: [
+        (["pplx", "--accuracy", "1.5", "--gamma", "0.1"], "--accuracy must be in [0, 1], got 1.5"),
+        (["pplx", "--accuracy", "nan", "--gamma", "0.1"], "--accuracy"),
+        (["pplx", "--accuracy", "", "--gamma", "0.1"], "--accuracy"),
+        (["pplx", "--accuracy", "0.5", "--gamma", "zero"], "--gamma"),
+        (["pplx", "--accuracy", "0.5", "--gamma", "1"], "--gamma must be in (0, 1), got 1"),
+        (["pplx", "--accuracy", "0.5", "--gamma", "0.1", "--precision", "1"], "--precision"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.1", "--shift", "0.1", "--delta", "0.01"], "--shift and --delta"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.1"], "--shift"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.5", "--shift", "0"], "--gamma must be in (0, 1/2), got 0.5"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.1", "--delta", "0.2"], "--delta must be in [0, gamma] = [0, 0.1], got 0.2"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.1", "--shift", "1.1"], "--shift must be in [0, 1], got 1.1"),
+        (["critical", "--accuracy", "0.5", "--gamma", "0.1", "--shift", "0.5", "--candidate-accuracy", "-0.1"], "--candidate-accuracy"),
+        (["regions", "--gammas", "0.1,0.6"], "--gammas must be in (0, 1/2) (each), got 0.6"),
+        (["regions", "--accuracies", ""], "--accuracies"),
+        (["regions", "--shift-step", "0"], "--shift-step must be in (0, 1], got 0"),
+        (["regions", "--plot", ""], "--plot"),
+        (["regions", "--plot", "/proc/no/such/dir/fig.svg"], "--plot"),
+        (["regions", "--format", "xml"], "--format"),
+        (["fit-gamma", "--log-perplexity", "0", "--accuracy", "0.5"], "--log-perplexity must be > 0, got 0"),
+        (["fit-gamma", "--log-perplexity", "1", "--accuracy", "2"], "--accuracy must be in [0, 1], got 2"),
+        (["temperature", "--gamma", "0.1"], "--theta"),
+        (["temperature", "--gamma", "0.1", "--theta", "1", "--target-gamma", "0.2"], "--theta and --target-gamma"),
+        (["temperature", "--gamma", "0.1", "--theta", "-1"], "--theta"),
+        (["temperature", "--gamma", "0.1", "--target-gamma", "0.9"], "--target-gamma must be strictly on the same side"),
+        (["temperature", "--gamma", "0.1", "--theta", "2", "--vocabulary", "1"], "--vocabulary must be >= 2, got 1"),
+        (["sampling", "--gamma", "1", "--length", "3"], "--gamma must be in [0, 1), got 1"),
+        (["sampling", "--gamma", "0.1", "--length", "0"], "--length must be >= 1, got 0"),
+        (["sampling", "--gamma", "0.1", "--length", "x"], "--length"),
+        (["lemma", "--margin", "0.6", "--floor", "0.1", "--xi", "1", "--delta", "0.1"], "--margin must be in (0, 1/2], got 0.6"),
+        (["lemma", "--margin", "0.2", "--floor", "0", "--xi", "1", "--delta", "0.1"], "--floor must be in (0, 1), got 0"),
+        (["lemma", "--margin", "0.2", "--floor", "0.1", "--xi", "1", "--delta", "2"], "--delta must be in (0, 1], got 2"),
+        (["two-parameter", "--accuracy", "0.5", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-wrong", "0.4"], "--delta-wrong must be in [0, gamma-wrong]"),
+    ] as [([String], String)])
+    func badInput(arguments: [String], message: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status != 0, "\(arguments) exited 0")
+        #expect(r.status < 128, "\(arguments) crashed with status \(r.status)")
+        #expect(r.stderr.contains(message), "\(arguments): \(r.stderr)")
+    }
+}
