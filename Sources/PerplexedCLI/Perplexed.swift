@@ -20,7 +20,7 @@ struct Perplexed: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, PplxCommand.self, CriticalCommand.self, RegionsCommand.self, FitGammaCommand.self,
             TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, TwoParameterCommand.self,
-            VerifyCommand.self, TrainCommand.self, EvalCommand.self,
+            VerifyCommand.self, TrainCommand.self, EvalCommand.self, WitnessCommand.self, CopySweepCommand.self,
         ]
     )
 }
