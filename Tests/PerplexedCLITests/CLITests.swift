@@ -131,6 +131,9 @@ func bracket(_ value: Any?) -> (Double, Double)? {
 
         let lemma = try CLI.run(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"])
         #expect(lemma.status == 0 && lemma.stdout.contains("140") && lemma.stdout.contains("negative"))
+        let collapse = try CLI.json(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01", "--gamma", "0.3", "--length", "1000"])
+        let bound = try #require(number((collapse["results"] as? [String: Any])?["Prop. 3.2: pplx(beta_N) below"]))
+        #expect(abs(bound - (-log(0.7) + (-log(0.001) / 1000 + 2 * 0.025 * 999 / 1000))) < 1e-15)
 
         let two = try CLI.json(["two-parameter", "--accuracy", "0.8", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-right", "0.05", "--delta-wrong", "0.1"])
         let crit = try #require(number((two["results"] as? [String: Any])?["critical accuracy"]))
@@ -170,6 +173,7 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         (["lemma", "--margin", "0.6", "--floor", "0.1", "--xi", "1", "--delta", "0.1"], "--margin must be in (0, 1/2], got 0.6"),
         (["lemma", "--margin", "0.2", "--floor", "0", "--xi", "1", "--delta", "0.1"], "--floor must be in (0, 1), got 0"),
         (["lemma", "--margin", "0.2", "--floor", "0.1", "--xi", "1", "--delta", "2"], "--delta must be in (0, 1], got 2"),
+        (["lemma", "--margin", "0.3", "--floor", "0.1", "--xi", "1", "--delta", "0.5", "--gamma", "0.3"], "--margin must be at most 1/2 - gamma = 0.2"),
         (["two-parameter", "--accuracy", "0.5", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-wrong", "0.4"], "--delta-wrong must be in [0, gamma-wrong]"),
     ] as [([String], String)])
     func badInput(arguments: [String], message: String) throws {
