@@ -126,6 +126,11 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         let tempered = try #require(number(t["tempered gamma"]))
         #expect(abs(tempered - 0.01 / (0.81 + 0.01)) < 1e-15)
 
+        let v = try CLI.json(["temperature", "--probabilities", "0.7,0.2,0.1,0", "--theta", "0.5", "--certified"])["results"] as? [String: Any] ?? [:]
+        let (p1, q1) = try #require(bracket(v["tempered p1"]))
+        #expect(p1 <= 0.49 / 0.54 + 1e-15 && 0.49 / 0.54 - 1e-15 <= q1 && q1 - p1 < 1e-15)   // 0.7² / (0.49 + 0.04 + 0.01)
+        #expect(bracket(v["tempered p4"]).map { $0.0 == 0 && $0.1 == 0 } == true)
+
         let s = try CLI.json(["sampling", "--gamma", "0.01", "--length", "100"])["results"] as? [String: Any] ?? [:]
         #expect(s["regime"] as? String == "alpha-unreliable")
 
@@ -167,6 +172,10 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         (["temperature", "--gamma", "0.1", "--theta", "-1"], "--theta"),
         (["temperature", "--gamma", "0.1", "--target-gamma", "0.9"], "--target-gamma must be strictly on the same side"),
         (["temperature", "--gamma", "0.1", "--theta", "2", "--vocabulary", "1"], "--vocabulary must be >= 2, got 1"),
+        (["temperature", "--probabilities", "0,0", "--theta", "2"], "--probabilities must not be all zero"),
+        (["temperature", "--probabilities", "0.5,-0.1", "--theta", "2"], "--probabilities must be >= 0 (each), got -0.1"),
+        (["temperature", "--probabilities", "0.5,0.5"], "--probabilities needs --theta"),
+        (["temperature", "--theta", "2"], "--gamma"),
         (["sampling", "--gamma", "1", "--length", "3"], "--gamma must be in [0, 1), got 1"),
         (["sampling", "--gamma", "0.1", "--length", "0"], "--length must be >= 1, got 0"),
         (["sampling", "--gamma", "0.1", "--length", "x"], "--length"),
