@@ -19,10 +19,12 @@ struct LemmaCommand: ParsableCommand {
             The bound is shown at --length N (default n′). Beside it, the expression printed in \
             the paper's Appendix A, −(1/N)(log(1/2 + m) − log ε + (N − 1)m), evaluated as \
             printed with its ϵ read as the margin m: it is negative, so it cannot bound an \
-            absolute value.
+            absolute value. With --gamma (confidence 1 − γ, Prop. 3.2) it also bounds the \
+            perplexity of the miscopied β_N: pplx(β_N) < −log(1 − γ) + the bound above.
 
             Example:
               perplexed lemma --margin 0.2 --floor 0.001 --xi 0.1 --delta 0.01 --certified
+              perplexed lemma --margin 0.2 --floor 0.001 --xi 0.1 --delta 0.01 --gamma 0.3 --length 1000
             """
     )
 
@@ -41,6 +43,9 @@ struct LemmaCommand: ParsableCommand {
     @Option(help: "Length N >= 1 at which to evaluate the bounds (default: n′).")
     var length: Int?
 
+    @Option(help: "Confidence parameter γ in [0, 1/2) for Prop. 3.2 (needs --margin <= 1/2 − γ): bound pplx(β_N).", transform: exactNumber)
+    var gamma: BigRational?
+
     @OptionGroup var numeric: NumericOptions
 
     @Option(help: "Output format: text, json, csv, markdown or latex.")
@@ -52,6 +57,10 @@ struct LemmaCommand: ParsableCommand {
         try require(xi > 0, "--xi", "> 0", xi)
         try require(delta > 0 && delta <= 1, "--delta", "in (0, 1]", delta)
         if let length { try require(length >= 1, "--length", ">= 1", length) }
+        if let gamma {
+            try require(gamma >= 0 && gamma < half, "--gamma", "in [0, 1/2)", gamma)
+            try require(margin <= half - gamma, "--margin", "at most 1/2 - gamma = \((half - gamma).decimalText) for Prop. 3.2", margin)
+        }
     }
 
     func run() throws {
@@ -77,6 +86,11 @@ struct LemmaCommand: ParsableCommand {
         r.result("corrected bound at N", numeric.render(bound))
         r.result("corrected bound < xi", bound.isCertainlyLess(than: try arithmetic.make(xi)))
         r.result("printed Appendix A bound at N", numeric.render(printed))
+        if let gamma {
+            r.input("gamma", gamma)
+            let collapse = try userFacing { try collapsingConfidenceBound(gamma: try arithmetic.make(gamma), length: N, eta: try arithmetic.make(eta), floor: eps) }
+            r.result("Prop. 3.2: pplx(beta_N) below", numeric.render(collapse))
+        }
         if printed.isCertainlyLess(than: printed.integer(0)) {
             r.notes.append("The Appendix A expression, evaluated as printed, is negative: it cannot bound the absolute value |pplx(alpha_N) - pplx(beta_N)|. The corrected bound above is the explicit form.")
         }

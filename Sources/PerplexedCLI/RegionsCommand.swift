@@ -166,7 +166,8 @@ struct RegionsCommand: ParsableCommand {
             let table = try userFacing { try regionsTable(g) { $0.doubleApproximation } }
             panels.append(Self.chart(name: name, table: table))
         }
-        return Figure(panels: panels, title: "Fig. 3: critical accuracy a′ against the normalised shift Δ/γ")
+        let custom = accuracies != nil || gammas != nil
+        return Figure(panels: panels, title: (custom ? "Eq. 11" : "Fig. 3") + ": critical accuracy a′ against the normalised shift Δ/γ")
     }
 
     /// One panel: a line a′(s) per curve, the band between a and a′ shaded in the curve's colour,

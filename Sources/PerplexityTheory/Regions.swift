@@ -103,8 +103,9 @@ public func regionsTable<T: PerplexityScalar>(
 ///
 /// Each grid point then costs one interval multiply and one in-place add (the product is uniquely
 /// referenced). Because a enters once, the enclosure is as tight as the generic one up to a few
-/// ulps. Rows (γ, a) are split over `threads` workers, each with its own copies of P, Q and a, so
-/// the workers never touch a shared reference count.
+/// ulps. log γ′ = log γ + log(1 − s) shares the |s| logarithms log(1 − s) between all γ. Rows
+/// (γ, a) are split into contiguous slices over `threads` workers; each computes P and Q for the
+/// γ values it touches and copies a, so the workers never touch a shared reference count.
 ///
 /// - Parameters:
 ///   - grid: the grid; validated first.

@@ -126,11 +126,19 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         let tempered = try #require(number(t["tempered gamma"]))
         #expect(abs(tempered - 0.01 / (0.81 + 0.01)) < 1e-15)
 
+        let v = try CLI.json(["temperature", "--probabilities", "0.7,0.2,0.1,0", "--theta", "0.5", "--certified"])["results"] as? [String: Any] ?? [:]
+        let (p1, q1) = try #require(bracket(v["tempered p1"]))
+        #expect(p1 <= 0.49 / 0.54 + 1e-15 && 0.49 / 0.54 - 1e-15 <= q1 && q1 - p1 < 1e-15)   // 0.7² / (0.49 + 0.04 + 0.01)
+        #expect(bracket(v["tempered p4"]).map { $0.0 == 0 && $0.1 == 0 } == true)
+
         let s = try CLI.json(["sampling", "--gamma", "0.01", "--length", "100"])["results"] as? [String: Any] ?? [:]
         #expect(s["regime"] as? String == "alpha-unreliable")
 
         let lemma = try CLI.run(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"])
         #expect(lemma.status == 0 && lemma.stdout.contains("140") && lemma.stdout.contains("negative"))
+        let collapse = try CLI.json(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01", "--gamma", "0.3", "--length", "1000"])
+        let bound = try #require(number((collapse["results"] as? [String: Any])?["Prop. 3.2: pplx(beta_N) below"]))
+        #expect(abs(bound - (-log(0.7) + (-log(0.001) / 1000 + 2 * 0.025 * 999 / 1000))) < 1e-15)
 
         let two = try CLI.json(["two-parameter", "--accuracy", "0.8", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-right", "0.05", "--delta-wrong", "0.1"])
         let crit = try #require(number((two["results"] as? [String: Any])?["critical accuracy"]))
@@ -164,12 +172,17 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         (["temperature", "--gamma", "0.1", "--theta", "-1"], "--theta"),
         (["temperature", "--gamma", "0.1", "--target-gamma", "0.9"], "--target-gamma must be strictly on the same side"),
         (["temperature", "--gamma", "0.1", "--theta", "2", "--vocabulary", "1"], "--vocabulary must be >= 2, got 1"),
+        (["temperature", "--probabilities", "0,0", "--theta", "2"], "--probabilities must not be all zero"),
+        (["temperature", "--probabilities", "0.5,-0.1", "--theta", "2"], "--probabilities must be >= 0 (each), got -0.1"),
+        (["temperature", "--probabilities", "0.5,0.5"], "--probabilities needs --theta"),
+        (["temperature", "--theta", "2"], "--gamma"),
         (["sampling", "--gamma", "1", "--length", "3"], "--gamma must be in [0, 1), got 1"),
         (["sampling", "--gamma", "0.1", "--length", "0"], "--length must be >= 1, got 0"),
         (["sampling", "--gamma", "0.1", "--length", "x"], "--length"),
         (["lemma", "--margin", "0.6", "--floor", "0.1", "--xi", "1", "--delta", "0.1"], "--margin must be in (0, 1/2], got 0.6"),
         (["lemma", "--margin", "0.2", "--floor", "0", "--xi", "1", "--delta", "0.1"], "--floor must be in (0, 1), got 0"),
         (["lemma", "--margin", "0.2", "--floor", "0.1", "--xi", "1", "--delta", "2"], "--delta must be in (0, 1], got 2"),
+        (["lemma", "--margin", "0.3", "--floor", "0.1", "--xi", "1", "--delta", "0.5", "--gamma", "0.3"], "--margin must be at most 1/2 - gamma = 0.2"),
         (["two-parameter", "--accuracy", "0.5", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-wrong", "0.4"], "--delta-wrong must be in [0, gamma-wrong]"),
     ] as [([String], String)])
     func badInput(arguments: [String], message: String) throws {
