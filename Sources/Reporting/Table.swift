@@ -103,6 +103,19 @@ public struct Table: Sendable {
         return out
     }
 
+    /// An HTML `<table>` (cells escaped; numeric columns right-aligned).
+    public func html() -> String {
+        func cell(_ tag: String, _ text: String, _ column: Int) -> String {
+            let align = numericColumns.contains(column) ? " style=\"text-align:right\"" : ""
+            return "<\(tag)\(align)>\(HTML.escape(text))</\(tag)>"
+        }
+        var out = "<table>\n"
+        if let caption { out += "<caption>\(HTML.escape(caption))</caption>\n" }
+        out += "<tr>" + columns.enumerated().map { cell("th", $1, $0) }.joined() + "</tr>\n"
+        for row in rows { out += "<tr>" + row.enumerated().map { cell("td", $1, $0) }.joined() + "</tr>\n" }
+        return out + "</table>\n"
+    }
+
     static func isJSONNumber(_ s: String) -> Bool {
         guard let first = s.first, first == "-" || first.isNumber else { return false }
         return s.allSatisfy { $0.isNumber || "+-.eE".contains($0) } && Double(s) != nil
@@ -125,5 +138,23 @@ extension String {
         var s = self
         while s.last == " " { s.removeLast() }
         return s
+    }
+}
+
+/// Minimal HTML helpers for reports.
+public enum HTML {
+    /// Escapes &, <, > and quotes.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
     }
 }

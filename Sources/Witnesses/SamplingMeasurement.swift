@@ -1,0 +1,85 @@
+import RealModule
+
+/// Sampling at temperature θ on the copy task, measured two ways: exact path probabilities from
+/// the model's own distributions, and seeded Monte Carlo; beside them the bounds of Remark 3.5
+/// and Prop. 3.6.
+public struct SamplingMeasurement: Sendable {
+    public let length: Int
+    public let theta: Double
+    public let samples: Int
+    /// Monte Carlo rate of emitting α_N exactly when asked to copy α_N.
+    public let copyRate: Double
+    /// The exact probability Π_k T_θ(α_N| α_<k)(α_k) of that event.
+    public let copyExact: Double
+    /// γ′: the largest tempered probability of missing α_k along α's path.
+    public let gammaPrime: Double
+    /// (1 − γ′)^N, a lower bound of ``copyExact``.
+    public let copyLowerBound: Double
+    /// 1 − Nγ′, Boole's lower bound of ``copyExact`` (Remark 3.5).
+    public let booleLowerBound: Double
+    /// Monte Carlo rate of emitting α_N when asked to copy β_N.
+    public let alphaForBetaRate: Double
+    /// The exact probability of emitting α_N for β_N.
+    public let alphaForBetaExact: Double
+    /// ϵ: the largest L∞ distance between the tempered distributions after α_N| and β_N| along α's outputs.
+    public let epsilon: Double
+    /// 1 − N(γ′ + ϵ), Prop. 3.6's lower bound of ``alphaForBetaExact``.
+    public let propositionLowerBound: Double
+}
+
+/// Measures sampling at temperature `theta` for α_N = 0…0 and β_N = 0…01.
+public func samplingMeasurement<M: LanguageModel>(
+    model: inout M, prompting: some CopyPrompting, length n: Int, theta: Double, samples: Int, seed: UInt64
+) throws -> SamplingMeasurement {
+    guard n >= 1 else { throw WitnessError.invalidLength(n, maximum: nil) }
+    let alpha = Array(repeating: 0, count: n)
+    var beta = alpha
+    beta[n - 1] = 1
+    let (zero, one) = prompting.bitTokens
+    let alphaTokens = alpha.map { $0 == 0 ? zero : one }
+    func tempered(_ logits: [Float]) -> [Double] { softmaxDouble(logits.map { $0 / Float(theta) }) }
+
+    // Exact path probabilities along α's outputs, for both prompts.
+    let alphaPrompt = try prompting.prompt(for: alpha), betaPrompt = try prompting.prompt(for: beta)
+    var copyExact = 1.0, alphaForBeta = 1.0, gammaPrime = 0.0, epsilon = 0.0
+    var pDistributions: [[Double]] = []
+    for k in 0..<n {
+        let p = tempered(try model.logits(after: alphaPrompt + alphaTokens[..<k]))
+        pDistributions.append(p)
+        copyExact *= p[alphaTokens[k]]
+        gammaPrime = Swift.max(gammaPrime, 1 - p[alphaTokens[k]])
+    }
+    for k in 0..<n {
+        let q = tempered(try model.logits(after: betaPrompt + alphaTokens[..<k]))
+        alphaForBeta *= q[alphaTokens[k]]
+        epsilon = Swift.max(epsilon, zip(pDistributions[k], q).map { abs($0 - $1) }.max() ?? 0)
+    }
+
+    // Monte Carlo: sample from the tempered full-vocabulary distribution; stop at the first miss.
+    var generator = SplitMix64(seed: seed ^ UInt64(n) &* 0x9E37 ^ UInt64(theta * 1000))
+    func rate(_ prompt: [Int]) throws -> Double {
+        var hits = 0
+        for _ in 0..<samples {
+            var tokens = prompt
+            var ok = true
+            for k in 0..<n {
+                let p = tempered(try model.logits(after: tokens))
+                let u = Double(generator.next() >> 11) * 0x1p-53
+                var acc = 0.0, token = p.count - 1
+                for (i, pi) in p.enumerated() { acc += pi; if u < acc { token = i; break } }
+                if token != alphaTokens[k] { ok = false; break }
+                tokens.append(token)
+            }
+            if ok { hits += 1 }
+        }
+        return Double(hits) / Double(samples)
+    }
+    let copyRate = try rate(alphaPrompt)
+    let alphaForBetaRate = try rate(betaPrompt)
+    let N = Double(n)
+    return SamplingMeasurement(
+        length: n, theta: theta, samples: samples, copyRate: copyRate, copyExact: copyExact, gammaPrime: gammaPrime,
+        copyLowerBound: Double.pow(1 - gammaPrime, n), booleLowerBound: 1 - N * gammaPrime,
+        alphaForBetaRate: alphaForBetaRate, alphaForBetaExact: alphaForBeta, epsilon: epsilon,
+        propositionLowerBound: 1 - N * (gammaPrime + epsilon))
+}
