@@ -78,6 +78,30 @@ import PropertyBased
         }
     }
 
+    func optimal<T: PerplexityScalar>(_ s: Scalars<T>, k: Int, g: Int, t: Int) throws {
+        // a ∈ (1/2, 1): the perplexity-optimal temperature puts γ′ at 1 − a, where pplx(a, ·) = H(a).
+        let a = s.q(milli(k)), γ = s.q(milli(g))
+        let context = "\(s.name) a=\(k) γ=\(g) θ=\(t)/1000"
+        let best = logOddsWritten(γ) / logOddsWritten(s.one - a)
+        let reached = try temperedGamma(gamma: γ, theta: best)
+        expectClose(reached, s.one - a, tolerance: s.tolerance, context)
+        let entropy = try binaryEntropy(a)
+        expectClose(try logPerplexity(accuracy: a, gamma: reached).total, entropy, tolerance: s.tolerance, context)
+        // Any other temperature keeps the accuracy (γ′ < 1/2) and cannot do better than H(a).
+        let other = try temperedGamma(gamma: γ, theta: s.q(milli(t)))
+        expectLess(other, s.half, context)
+        expectAtMost(entropy, try logPerplexity(accuracy: a, gamma: other).total, slack: s.zero, context)
+    }
+
+    @Test("Temperature keeps the accuracy and moves only the confidence: θ = L(γ)/L(1 − a) reaches the least perplexity H(a)")
+    func optimalTemperature() async throws {
+        await propertyCheck(input: Gen.int(in: 501...999), Gen.int(in: 1...499), Gen.int(in: 50...20_000)) { k, g, t in
+            try optimal(inDouble, k: k, g: g, t: t)
+            try optimal(inBig, k: k, g: g, t: t)
+            try optimal(inInterval, k: k, g: g, t: t)
+        }
+    }
+
     func composition<T: PerplexityScalar>(_ s: Scalars<T>, g: Int, t1: Int, t2: Int, V: Int) throws {
         let γ = s.q(milli(g)), θ1 = s.q(milli(t1)), θ2 = s.q(milli(t2))
         let twice = try temperedGamma(gamma: try temperedGamma(gamma: γ, theta: θ1, vocabulary: V), theta: θ2, vocabulary: V)
