@@ -415,9 +415,10 @@ extension Int {
 
     @Test("fitGamma finds one root on each side of 1 − a exactly when L > H(a)")
     func roots() async throws {
-        // a ∈ [1/40, 39/40] and L ≤ 3 keep both roots in [e^-120, 1 − e^-120]. fitGamma bisects to
-        // an absolute width of 2^-248 (its documentation says relative), so roots nearer 0 or 1
-        // than that would come back as enclosures like [0, 2e-78] with no relative accuracy.
+        // a ∈ [1/40, 39/40] and L ≤ 3 keep both roots in [e^-120, 1 − e^-120]. fitGamma's plain
+        // bisection resolves a root to 2^-248 absolute (not relative, as documented), so a root
+        // nearer 0 or 1 than that comes back as e.g. [0, 2e-78] with no relative accuracy
+        // (branch `theory` brackets roots near 0 by powers of two; the end next to 1 remains).
         await propertyCheck(count: 40, input: Gen.int(in: 25...975), Gen.int(in: 1...300)) { k, l in
             let aq = milli(k), Lq = try BigRational(l, 100)
             let fit = try fitGamma(logPerplexity: Lq, accuracy: aq, precision: 256)
@@ -439,8 +440,8 @@ extension Int {
                 let residual = (inBig.one / root.lower + inBig.one / (inBig.one - root.upper)) * width + inBig.tolerance
                 #expect(root.lower > inBig.zero && root.upper < inBig.one, "a=\(k) L=\(l)/100 root \(root)")
                 expectAtMost((eq10(a, γ) - L).magnitude, residual, slack: inBig.zero, "a=\(k) L=\(l)/100 root \(root)")
-                // fitGamma resolves roots to 2^-248 absolute, not relative (see the comment above
-                // the property): with 1 − γ ≥ e^-120 the residual bound stays below 10^-20.
+                // Roots are resolved to 2^-248 absolute (see above): with γ, 1 − γ ≥ e^-120 the
+                // residual bound stays below 10^-20.
                 expectLess(residual, inBig.q(try BigRational(parsing: "1e-20")), "a=\(k) L=\(l)/100 root \(root)")
                 // Double: rounding the root to 53 bits moves pplx by |∂pplx/∂γ|·γ·2^-53 ≤ 10^6·10^-16
                 // while 1 − γ ≥ 10^-6.
