@@ -107,6 +107,14 @@ let package = Package(
             dependencies: ["Prover", "MultiPrecision", "PerplexityTheory"]
         ),
         .testTarget(
+            name: "TheoremTests",
+            dependencies: [
+                "PerplexityTheory",
+                "MultiPrecision",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
             name: "WitnessesTests",
             dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
             resources: [.copy("Fixtures")]
