@@ -50,7 +50,8 @@ public func lemmaThreshold(
 ) throws(ParameterError) -> (threshold: LemmaThreshold, eta: BigRational) {
     let zero = BigRational(0), one = BigRational(1), half = try! BigRational(1, 2)
     guard ξ > zero else { throw ParameterError(parameter: "xi", requirement: "> 0", value: ξ.description) }
-    guard m > zero, m <= half else { throw ParameterError(parameter: "margin", requirement: "in (0, 1/2]", value: m.description) }
+    // Eq. 5 asks for a probability above 1/2 + m, so m < 1/2.
+    guard m > zero, m < half else { throw ParameterError(parameter: "margin", requirement: "in (0, 1/2)", value: m.description) }
     guard ε > zero, ε < one else { throw ParameterError(parameter: "floor", requirement: "in (0, 1)", value: ε.description) }
     guard δ > zero, δ <= one else { throw ParameterError(parameter: "delta", requirement: "in (0, 1]", value: δ.description) }
     let eta = Swift.min(m, ξ * (try! BigRational(1, 4)))
@@ -106,7 +107,10 @@ public func printedAppendixBound<T: PerplexityScalar>(length n: Int, epsilon ϵ:
 ///
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func collapsingConfidenceBound<T: PerplexityScalar>(gamma γ: T, length N: Int, eta η: T, floor ε: T) throws(ParameterError) -> T {
-    try Check.range(γ, "gamma", above: γ.integer(0), below: γ.rational(try! .init(1, 2)), .open, requirement: "in [0, 1/2)")
+    let half = γ.rational(try! .init(1, 2))
+    try Check.range(γ, "gamma", above: γ.integer(0), below: half, .open, requirement: "in [0, 1/2)")
+    // The lemma's greedy step needs η below the margin 1/2 − γ, otherwise β's copy may flip.
+    try Check.range(η, "eta", above: η.integer(0), below: half - γ, .open, requirement: "in [0, 1/2 − gamma)")
     return -T.log(onePlus: -γ) + (try lemmaBound(length: N, eta: η, floor: ε))
 }
 
