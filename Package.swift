@@ -6,6 +6,7 @@ let package = Package(
     name: "Perplexed",
     products: [
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -23,11 +24,16 @@ let package = Package(
             dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // GGUF files: header, metadata, tensor infos, memory-mapped data, dequantisation.
+        // Optimised even in debug builds: dequantising a model is a hot loop.
+        .target(name: "GGUF", swiftSettings: [.unsafeFlags(["-O"])]),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
             dependencies: [
                 "MultiPrecision",
+                "GGUF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +46,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
