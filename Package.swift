@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MultiPrecision", targets: ["MultiPrecision"]),
         .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Gemma", targets: ["Gemma"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
     targets: [
         // C libraries, linked from Debian's -dev packages (see Makefile `deps`).
         .systemLibrary(name: "CMPFR", path: "Sources/CMPFR"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI).
         .target(
@@ -28,12 +30,16 @@ let package = Package(
         // Optimised even in debug builds: dequantising a model is a hot loop.
         .target(name: "GGUF", swiftSettings: [.unsafeFlags(["-O"])]),
 
+        // Gemma 3 text models from GGUF in float32 (OpenBLAS for the matrix products).
+        .target(name: "Gemma", dependencies: ["GGUF", "CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
+
         // The `perplexed` command-line tool.
         .executableTarget(
             name: "PerplexedCLI",
             dependencies: [
                 "MultiPrecision",
                 "GGUF",
+                "Gemma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +53,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GemmaTests", dependencies: ["Gemma", "GGUF"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

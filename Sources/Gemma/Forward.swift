@@ -1,0 +1,182 @@
+import Foundation
+
+extension GemmaModel {
+    /// The forward pass over `tokens`, appended at positions `cache.count…`; returns the
+    /// logits after the last token, or after every token when `allPositions`.
+    func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool) throws(GemmaError) -> [[Float]] {
+        let c = configuration
+        guard !tokens.isEmpty else { throw .emptyInput }
+        for t in tokens where !(0..<c.vocabularySize).contains(t) { throw .invalidToken(t, vocabularySize: c.vocabularySize) }
+        guard cache.count + tokens.count <= c.contextLength else {
+            throw .contextExceeded(path: path, tokens: cache.count + tokens.count, context: c.contextLength)
+        }
+        let n = tokens.count, start = cache.count
+        let d = c.hiddenSize, hd = c.headDimension
+        let qWidth = c.headCount * hd, kvWidth = c.kvHeadCount * hd
+
+        // Scaled embeddings: Gemma multiplies by sqrt(hidden size), rounded to float32 first.
+        let scale = Float(Double(d).squareRoot())
+        var x = [Float](repeating: 0, count: n * d)
+        embedding.values.withUnsafeBufferPointer { e in
+            for (i, t) in tokens.enumerated() {
+                for j in 0..<d { x[i * d + j] = e[t * d + j] * scale }
+            }
+        }
+
+        var h = [Float](repeating: 0, count: n * d)
+        var q = [Float](repeating: 0, count: n * qWidth)
+        var k = [Float](repeating: 0, count: n * kvWidth)
+        var v = [Float](repeating: 0, count: n * kvWidth)
+        var attended = [Float](repeating: 0, count: n * qWidth)
+        var gate = [Float](repeating: 0, count: n * c.intermediateSize)
+        var up = [Float](repeating: 0, count: n * c.intermediateSize)
+
+        for (l, layer) in layers.enumerated() {
+            rmsNorm(x, layer.attentionNorm, width: d, into: &h)
+            linear(h, n, layer.query, &q)
+            linear(h, n, layer.key, &k)
+            linear(h, n, layer.value, &v)
+            // Q and K norms act on each head separately.
+            rmsNormInPlace(&q, layer.queryNorm, width: hd)
+            rmsNormInPlace(&k, layer.keyNorm, width: hd)
+            let frequencies = layer.isGlobal ? inverseFrequencyGlobal : inverseFrequencyLocal
+            rope(&q, heads: c.headCount, start: start, frequencies: frequencies)
+            rope(&k, heads: c.kvHeadCount, start: start, frequencies: frequencies)
+            cache.keys[l].append(contentsOf: k)
+            cache.values[l].append(contentsOf: v)
+            attention(q, keys: cache.keys[l], values: cache.values[l], start: start, count: n,
+                      global: layer.isGlobal, into: &attended)
+            linear(attended, n, layer.output, &h)
+            rmsNormInPlace(&h, layer.postAttentionNorm, width: d)
+            for i in 0..<(n * d) { x[i] += h[i] }
+
+            rmsNorm(x, layer.feedForwardNorm, width: d, into: &h)
+            linear(h, n, layer.gate, &gate)
+            linear(h, n, layer.up, &up)
+            for i in 0..<gate.count { gate[i] = geluTanh(gate[i]) * up[i] }
+            linear(gate, n, layer.down, &h)
+            rmsNormInPlace(&h, layer.postFeedForwardNorm, width: d)
+            for i in 0..<(n * d) { x[i] += h[i] }
+        }
+        cache.advance(by: n)
+
+        let rows = allPositions ? 0..<n : (n - 1)..<n
+        var last = [Float](x[(rows.lowerBound * d)..<(rows.upperBound * d)])
+        rmsNormInPlace(&last, finalNorm, width: d)
+        var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
+        linear(last, rows.count, embedding, &logits)
+        if let cap = c.finalSoftcap {
+            for i in logits.indices { logits[i] = cap * tanh(logits[i] / cap) }
+        }
+        return (0..<rows.count).map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
+    }
+
+    private func linear(_ x: [Float], _ m: Int, _ w: Matrix, _ y: inout [Float]) {
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in multiply(xp.baseAddress!, rows: m, by: w, into: yp.baseAddress!) }
+        }
+    }
+
+    /// Gemma's RMSNorm: x / sqrt(mean(x²) + ε) · w, where the GGUF weight already holds 1 + w.
+    private func rmsNorm(_ x: [Float], _ w: [Float], width: Int, into y: inout [Float]) {
+        let eps = configuration.rmsNormEpsilon
+        for r in 0..<(x.count / width) {
+            let base = r * width
+            var sum: Float = 0
+            for j in 0..<width { sum += x[base + j] * x[base + j] }
+            let inv = 1 / (sum / Float(width) + eps).squareRoot()
+            for j in 0..<width { y[base + j] = x[base + j] * inv * w[j] }
+        }
+    }
+
+    private func rmsNormInPlace(_ x: inout [Float], _ w: [Float], width: Int) {
+        let eps = configuration.rmsNormEpsilon
+        for r in 0..<(x.count / width) {
+            let base = r * width
+            var sum: Float = 0
+            for j in 0..<width { sum += x[base + j] * x[base + j] }
+            let inv = 1 / (sum / Float(width) + eps).squareRoot()
+            for j in 0..<width { x[base + j] = x[base + j] * inv * w[j] }
+        }
+    }
+
+    /// Rotary embedding in the "rotate half" layout (pairs i and i + d/2), as the GGUF
+    /// converter leaves Gemma's Q and K unpermuted.
+    private func rope(_ x: inout [Float], heads: Int, start: Int, frequencies: [Float]) {
+        let hd = configuration.headDimension, half = hd / 2
+        let rows = x.count / (heads * hd)
+        for t in 0..<rows {
+            let position = Float(start + t)
+            for i in 0..<half {
+                let angle = position * frequencies[i]
+                let cosine = cos(angle), sine = sin(angle)
+                for head in 0..<heads {
+                    let base = (t * heads + head) * hd
+                    let a = x[base + i], b = x[base + i + half]
+                    x[base + i] = a * cosine - b * sine
+                    x[base + i + half] = b * cosine + a * sine
+                }
+            }
+        }
+    }
+
+    /// Causal attention of `count` new queries (positions start…) over the cached keys, each
+    /// query head reading the key/value head of its group; local layers see only the last
+    /// `slidingWindow` positions, the query's own included.
+    private func attention(_ q: [Float], keys: [Float], values: [Float], start: Int, count n: Int,
+                           global: Bool, into out: inout [Float]) {
+        let c = configuration
+        let hd = c.headDimension, qWidth = c.headCount * hd, kvWidth = c.kvHeadCount * hd
+        let window = global ? Int.max : c.slidingWindow
+        let first = global ? 0 : max(0, start - window + 1)   // first key any query can see
+        let span = start + n - first
+        let group = c.headCount / c.kvHeadCount
+        var scores = [Float](repeating: 0, count: n * span)
+        q.withUnsafeBufferPointer { qp in
+            keys.withUnsafeBufferPointer { kp in
+                values.withUnsafeBufferPointer { vp in
+                    scores.withUnsafeMutableBufferPointer { sp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            for head in 0..<c.headCount {
+                                let kvHead = head / group
+                                gemm(transposeB: true, m: n, n: span, k: hd, alpha: c.queryScale,
+                                     a: qp.baseAddress! + head * hd, lda: qWidth,
+                                     b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                     c: sp.baseAddress!, ldc: span)
+                                for t in 0..<n {
+                                    let position = start + t
+                                    let lo = max(first, position - window + 1) - first
+                                    let hi = position - first   // inclusive
+                                    let row = sp.baseAddress! + t * span
+                                    if let cap = c.attentionSoftcap {
+                                        for j in lo...hi { row[j] = cap * tanh(row[j] / cap) }
+                                    }
+                                    var m = -Float.infinity
+                                    for j in lo...hi { m = max(m, row[j]) }
+                                    var sum: Float = 0
+                                    for j in 0..<span {
+                                        if j < lo || j > hi { row[j] = 0; continue }
+                                        row[j] = exp(row[j] - m)
+                                        sum += row[j]
+                                    }
+                                    let inv = 1 / sum
+                                    for j in lo...hi { row[j] *= inv }
+                                }
+                                gemm(transposeB: false, m: n, n: hd, k: span, alpha: 1,
+                                     a: sp.baseAddress!, lda: span,
+                                     b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                     c: op.baseAddress! + head * hd, ldc: qWidth)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GELU with the tanh approximation (PyTorch's `gelu_pytorch_tanh`).
+@inline(__always)
+func geluTanh(_ x: Float) -> Float {
+    0.5 * x * (1 + tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+}
