@@ -82,7 +82,7 @@ struct Cursor {
         let raw = try read(UInt64.self)
         let remaining = UInt64(bytes.count - offset)
         guard raw <= remaining / UInt64(max(minimumItemSize, 1)) || (raw == 0) else {
-            throw GGUFError(path: path, .corrupt("\(what) \(raw) at offset \(at) cannot fit in the \(remaining) bytes left"))
+            throw GGUFError(path: path, .corrupt("\(what) \(raw) at offset \(at) needs more than the \(remaining) bytes left (truncated file?)"))
         }
         return Int(raw)
     }

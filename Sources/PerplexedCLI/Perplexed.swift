@@ -17,6 +17,6 @@ struct Perplexed: AsyncParsableCommand {
             Start with `perplexed demo`, then `perplexed help <subcommand>`.
             """,
         version: version,
-        subcommands: [DemoCommand.self]
+        subcommands: [DemoCommand.self, ModelCommand.self, NextTokenCommand.self]
     )
 }
