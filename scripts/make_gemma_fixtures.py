@@ -52,6 +52,10 @@ PROMPTS = [
     "Copy the bits exactly.\nInput: 0 1 1 0 1 |\nOutput: 0 1 1 0 1\nInput: 0 0 0 0 1 |\nOutput:",
     "def fibonacci(n):\n    ",
     "Once upon a time, in a land far away,",
+    # Longer than the 512-token sliding window, so local layers must drop the oldest keys
+    # (about 760 tokens).
+    " ".join(f"Note {i}: the {['red', 'green', 'blue', 'old', 'new'][i % 5]} box holds {i * 7 % 31} stones." for i in range(60))
+    + " Which box holds the most stones? The",
 ]
 
 

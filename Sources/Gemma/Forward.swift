@@ -48,15 +48,17 @@ extension GemmaModel {
                       global: layer.isGlobal, into: &attended)
             linear(attended, n, layer.output, &h)
             rmsNormInPlace(&h, layer.postAttentionNorm, width: d)
-            for i in 0..<(n * d) { x[i] += h[i] }
+            add(h, to: &x)
 
             rmsNorm(x, layer.feedForwardNorm, width: d, into: &h)
             linear(h, n, layer.gate, &gate)
             linear(h, n, layer.up, &up)
-            for i in 0..<gate.count { gate[i] = geluTanh(gate[i]) * up[i] }
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeBufferPointer { u in for i in 0..<g.count { g[i] = geluTanh(g[i]) * u[i] } }
+            }
             linear(gate, n, layer.down, &h)
             rmsNormInPlace(&h, layer.postFeedForwardNorm, width: d)
-            for i in 0..<(n * d) { x[i] += h[i] }
+            add(h, to: &x)
         }
         cache.advance(by: n)
 
@@ -64,11 +66,15 @@ extension GemmaModel {
         var last = [Float](x[(rows.lowerBound * d)..<(rows.upperBound * d)])
         rmsNormInPlace(&last, finalNorm, width: d)
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
-        linear(last, rows.count, embedding, &logits)
+        linear(last, rows.count, outputHead ?? embedding, &logits)
         if let cap = c.finalSoftcap {
             for i in logits.indices { logits[i] = cap * tanh(logits[i] / cap) }
         }
         return (0..<rows.count).map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
+    }
+
+    private func add(_ h: [Float], to x: inout [Float]) {
+        h.withUnsafeBufferPointer { hp in x.withUnsafeMutableBufferPointer { xp in for i in 0..<xp.count { xp[i] += hp[i] } } }
     }
 
     private func linear(_ x: [Float], _ m: Int, _ w: Matrix, _ y: inout [Float]) {
@@ -79,24 +85,25 @@ extension GemmaModel {
 
     /// Gemma's RMSNorm: x / sqrt(mean(x²) + ε) · w, where the GGUF weight already holds 1 + w.
     private func rmsNorm(_ x: [Float], _ w: [Float], width: Int, into y: inout [Float]) {
-        let eps = configuration.rmsNormEpsilon
-        for r in 0..<(x.count / width) {
-            let base = r * width
-            var sum: Float = 0
-            for j in 0..<width { sum += x[base + j] * x[base + j] }
-            let inv = 1 / (sum / Float(width) + eps).squareRoot()
-            for j in 0..<width { y[base + j] = x[base + j] * inv * w[j] }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in normalise(xp.baseAddress!, yp.baseAddress!, count: xp.count, w, width) }
         }
     }
 
     private func rmsNormInPlace(_ x: inout [Float], _ w: [Float], width: Int) {
+        x.withUnsafeMutableBufferPointer { xp in normalise(xp.baseAddress!, xp.baseAddress!, count: xp.count, w, width) }
+    }
+
+    private func normalise(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, _ w: [Float], _ width: Int) {
         let eps = configuration.rmsNormEpsilon
-        for r in 0..<(x.count / width) {
-            let base = r * width
-            var sum: Float = 0
-            for j in 0..<width { sum += x[base + j] * x[base + j] }
-            let inv = 1 / (sum / Float(width) + eps).squareRoot()
-            for j in 0..<width { x[base + j] = x[base + j] * inv * w[j] }
+        w.withUnsafeBufferPointer { wp in
+            for r in 0..<(count / width) {
+                let xr = x + r * width, yr = y + r * width
+                var sum: Float = 0
+                for j in 0..<width { sum += xr[j] * xr[j] }
+                let inv = 1 / (sum / Float(width) + eps).squareRoot()
+                for j in 0..<width { yr[j] = xr[j] * inv * wp[j] }
+            }
         }
     }
 
@@ -122,50 +129,59 @@ extension GemmaModel {
 
     /// Causal attention of `count` new queries (positions start…) over the cached keys, each
     /// query head reading the key/value head of its group; local layers see only the last
-    /// `slidingWindow` positions, the query's own included.
+    /// `slidingWindow` positions, the query's own included. Queries go in blocks so that each
+    /// block multiplies only the keys some query in it can see (causal and window limits),
+    /// which roughly halves a long prompt's attention work.
     private func attention(_ q: [Float], keys: [Float], values: [Float], start: Int, count n: Int,
                            global: Bool, into out: inout [Float]) {
         let c = configuration
         let hd = c.headDimension, qWidth = c.headCount * hd, kvWidth = c.kvHeadCount * hd
         let window = global ? Int.max : c.slidingWindow
-        let first = global ? 0 : max(0, start - window + 1)   // first key any query can see
-        let span = start + n - first
         let group = c.headCount / c.kvHeadCount
-        var scores = [Float](repeating: 0, count: n * span)
+        let block = 128
+        let widest = min(start + n, global ? start + n : block + c.slidingWindow - 1)
+        var scores = [Float](repeating: 0, count: min(block, n) * widest)
         q.withUnsafeBufferPointer { qp in
             keys.withUnsafeBufferPointer { kp in
                 values.withUnsafeBufferPointer { vp in
                     scores.withUnsafeMutableBufferPointer { sp in
                         out.withUnsafeMutableBufferPointer { op in
-                            for head in 0..<c.headCount {
-                                let kvHead = head / group
-                                gemm(transposeB: true, m: n, n: span, k: hd, alpha: c.queryScale,
-                                     a: qp.baseAddress! + head * hd, lda: qWidth,
-                                     b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                     c: sp.baseAddress!, ldc: span)
-                                for t in 0..<n {
-                                    let position = start + t
-                                    let lo = max(first, position - window + 1) - first
-                                    let hi = position - first   // inclusive
-                                    let row = sp.baseAddress! + t * span
-                                    if let cap = c.attentionSoftcap {
-                                        for j in lo...hi { row[j] = cap * tanh(row[j] / cap) }
+                            for b0 in stride(from: 0, to: n, by: block) {
+                                let rows = min(block, n - b0)
+                                // Keys visible to some query in positions start+b0 ..< start+b0+rows.
+                                let first = global ? 0 : max(0, start + b0 - window + 1)
+                                let span = start + b0 + rows - first
+                                for head in 0..<c.headCount {
+                                    let kvHead = head / group
+                                    gemm(transposeB: true, m: rows, n: span, k: hd, alpha: c.queryScale,
+                                         a: qp.baseAddress! + b0 * qWidth + head * hd, lda: qWidth,
+                                         b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                         c: sp.baseAddress!, ldc: span)
+                                    for t in 0..<rows {
+                                        let position = start + b0 + t
+                                        let lo = max(first, position - window + 1) - first
+                                        let hi = position - first   // inclusive
+                                        let row = sp.baseAddress! + t * span
+                                        if let cap = c.attentionSoftcap {
+                                            for j in lo...hi { row[j] = cap * tanh(row[j] / cap) }
+                                        }
+                                        var m = -Float.infinity
+                                        for j in lo...hi { m = max(m, row[j]) }
+                                        var sum: Float = 0
+                                        for j in 0..<lo { row[j] = 0 }
+                                        for j in lo...hi {
+                                            row[j] = exp(row[j] - m)
+                                            sum += row[j]
+                                        }
+                                        for j in (hi + 1)..<span { row[j] = 0 }
+                                        let inv = 1 / sum
+                                        for j in lo...hi { row[j] *= inv }
                                     }
-                                    var m = -Float.infinity
-                                    for j in lo...hi { m = max(m, row[j]) }
-                                    var sum: Float = 0
-                                    for j in 0..<span {
-                                        if j < lo || j > hi { row[j] = 0; continue }
-                                        row[j] = exp(row[j] - m)
-                                        sum += row[j]
-                                    }
-                                    let inv = 1 / sum
-                                    for j in lo...hi { row[j] *= inv }
+                                    gemm(transposeB: false, m: rows, n: hd, k: span, alpha: 1,
+                                         a: sp.baseAddress!, lda: span,
+                                         b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                         c: op.baseAddress! + b0 * qWidth + head * hd, ldc: qWidth)
                                 }
-                                gemm(transposeB: false, m: n, n: hd, k: span, alpha: 1,
-                                     a: sp.baseAddress!, lda: span,
-                                     b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                     c: op.baseAddress! + head * hd, ldc: qWidth)
                             }
                         }
                     }
@@ -175,8 +191,11 @@ extension GemmaModel {
     }
 }
 
-/// GELU with the tanh approximation (PyTorch's `gelu_pytorch_tanh`).
+/// GELU with the tanh approximation (PyTorch's `gelu_pytorch_tanh`),
+/// 0.5·x·(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), written as x / (1 + e^(−2u)):
+/// the same function, but one `exp` instead of `tanh`, which was 9% of a prompt's time.
 @inline(__always)
 func geluTanh(_ x: Float) -> Float {
-    0.5 * x * (1 + tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
+    let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+    return x / (1 + exp(-2 * u))
 }

@@ -48,7 +48,8 @@ public final class GemmaModel: Sendable {
     public let configuration: GemmaConfiguration
     /// The tokenizer read from the same file.
     public let tokenizer: GemmaTokenizer
-    let embedding: Matrix               // token_embd: vocabulary × hidden, also the output head
+    let embedding: Matrix               // token_embd: vocabulary × hidden
+    let outputHead: Matrix?             // output.weight if the file has one; else the embedding
     let layers: [GemmaLayer]
     let finalNorm: [Float]
     let inverseFrequencyLocal: [Float]
@@ -104,9 +105,9 @@ public final class GemmaModel: Sendable {
                 isGlobal: c.isGlobal(layer: i)))
         }
         self.layers = layers
-        if file.metadata.keys.contains("output.weight") || (try? file.tensor("output.weight")) != nil {
-            throw .badConfiguration(path: path, "an untied output.weight is not supported (Gemma 3 ties it to token_embd)")
-        }
+        // Gemma 3 ties the output head to the embedding; a converter may still write a copy.
+        outputHead = file.tensors.contains { $0.name == "output.weight" }
+            ? try matrix("output.weight", columns: d, rows: c.vocabularySize) : nil
         // RoPE frequencies as the reference computes them: base^(-2i/d), divided by the
         // linear scaling factor on global layers.
         func frequencies(base: Float, scale: Float) -> [Float] {
@@ -130,6 +131,7 @@ public final class GemmaModel: Sendable {
 
     /// Like `logits(appending:to:)`, but returns the next-token logits after every one of
     /// `tokens` (as for teacher-forced scoring): `result[i]` predicts the token after `tokens[i]`.
+    /// Memory: 4 bytes × vocabulary per token (1 MiB per token for Gemma 3).
     public func logitsAtEveryPosition(appending tokens: [Int], to cache: inout GemmaCache) throws(GemmaError) -> [[Float]] {
         try forward(tokens, cache: &cache, allPositions: true)
     }

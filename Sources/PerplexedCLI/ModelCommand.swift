@@ -35,7 +35,7 @@ struct ModelCommand: ParsableCommand {
               perplexed model fetch gemma3-270m
               perplexed model info ~/.cache/perplexed/models/gemma-3-270m-q4_k_m.gguf
             """,
-        subcommands: [ModelFetchCommand.self, ModelInfoCommand.self]
+        subcommands: [ModelFetchCommand.self, ModelInfoCommand.self, ModelBenchCommand.self]
     )
 }
 
