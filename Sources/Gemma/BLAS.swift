@@ -8,6 +8,12 @@ struct Matrix: Sendable {
     let values: [Float]
 }
 
+/// The rows of `matrices` (all with the same column count) one after another.
+func stack(_ matrices: [Matrix]) -> Matrix {
+    Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, columns: matrices[0].columns,
+           values: Array(matrices.map(\.values).joined()))
+}
+
 /// y[m × rows] = x[m × columns] · Wᵀ, the product every linear layer needs. One row goes
 /// through sgemv, which OpenBLAS runs faster than a 1-row sgemm.
 func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: Matrix, into y: UnsafeMutablePointer<Float>) {

@@ -24,18 +24,19 @@ extension GemmaModel {
         }
 
         var h = [Float](repeating: 0, count: n * d)
+        let qkvWidth = qWidth + 2 * kvWidth, f = c.intermediateSize
+        var qkv = [Float](repeating: 0, count: n * qkvWidth)
+        var gateUp = [Float](repeating: 0, count: n * 2 * f)
         var q = [Float](repeating: 0, count: n * qWidth)
         var k = [Float](repeating: 0, count: n * kvWidth)
         var v = [Float](repeating: 0, count: n * kvWidth)
         var attended = [Float](repeating: 0, count: n * qWidth)
-        var gate = [Float](repeating: 0, count: n * c.intermediateSize)
-        var up = [Float](repeating: 0, count: n * c.intermediateSize)
+        var gate = [Float](repeating: 0, count: n * f)
 
         for (l, layer) in layers.enumerated() {
             rmsNorm(x, layer.attentionNorm, width: d, into: &h)
-            linear(h, n, layer.query, &q)
-            linear(h, n, layer.key, &k)
-            linear(h, n, layer.value, &v)
+            linear(h, n, layer.queryKeyValue, &qkv)
+            split(qkv, n, widths: qWidth, kvWidth, into: &q, &k, &v)
             // Q and K norms act on each head separately.
             rmsNormInPlace(&q, layer.queryNorm, width: hd)
             rmsNormInPlace(&k, layer.keyNorm, width: hd)
@@ -51,10 +52,14 @@ extension GemmaModel {
             add(h, to: &x)
 
             rmsNorm(x, layer.feedForwardNorm, width: d, into: &h)
-            linear(h, n, layer.gate, &gate)
-            linear(h, n, layer.up, &up)
-            gate.withUnsafeMutableBufferPointer { g in
-                up.withUnsafeBufferPointer { u in for i in 0..<g.count { g[i] = geluTanh(g[i]) * u[i] } }
+            linear(h, n, layer.gateUp, &gateUp)
+            gateUp.withUnsafeBufferPointer { gu in
+                gate.withUnsafeMutableBufferPointer { g in
+                    for t in 0..<n {
+                        let row = gu.baseAddress! + t * 2 * f, out = g.baseAddress! + t * f
+                        for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
+                    }
+                }
             }
             linear(gate, n, layer.down, &h)
             rmsNormInPlace(&h, layer.postFeedForwardNorm, width: d)
@@ -71,6 +76,26 @@ extension GemmaModel {
             for i in logits.indices { logits[i] = cap * tanh(logits[i] / cap) }
         }
         return (0..<rows.count).map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
+    }
+
+    /// Copies each row of the stacked Q|K|V product into q, k and v.
+    private func split(_ qkv: [Float], _ n: Int, widths qWidth: Int, _ kvWidth: Int,
+                       into q: inout [Float], _ k: inout [Float], _ v: inout [Float]) {
+        let w = qWidth + 2 * kvWidth
+        qkv.withUnsafeBufferPointer { s in
+            q.withUnsafeMutableBufferPointer { qp in
+                k.withUnsafeMutableBufferPointer { kp in
+                    v.withUnsafeMutableBufferPointer { vp in
+                        for t in 0..<n {
+                            let row = s.baseAddress! + t * w
+                            (qp.baseAddress! + t * qWidth).update(from: row, count: qWidth)
+                            (kp.baseAddress! + t * kvWidth).update(from: row + qWidth, count: kvWidth)
+                            (vp.baseAddress! + t * kvWidth).update(from: row + qWidth + kvWidth, count: kvWidth)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func add(_ h: [Float], to x: inout [Float]) {
@@ -127,11 +152,13 @@ extension GemmaModel {
         }
     }
 
-    /// Causal attention of `count` new queries (positions start…) over the cached keys, each
-    /// query head reading the key/value head of its group; local layers see only the last
-    /// `slidingWindow` positions, the query's own included. Queries go in blocks so that each
-    /// block multiplies only the keys some query in it can see (causal and window limits),
-    /// which roughly halves a long prompt's attention work.
+    /// Causal attention of `count` new queries (positions start…) over the cached keys; the
+    /// query heads of a group share one key/value head; local layers see only the last
+    /// `slidingWindow` positions, the query's own included.
+    ///
+    /// For speed, queries go in blocks of positions, and a block's query heads of one group are
+    /// packed as rows of one matrix (row = position × group + head), so one matrix product scores
+    /// them all against only the keys some query in the block can see (causal and window limits).
     private func attention(_ q: [Float], keys: [Float], values: [Float], start: Int, count n: Int,
                            global: Bool, into out: inout [Float]) {
         let c = configuration
@@ -139,55 +166,67 @@ extension GemmaModel {
         let window = global ? Int.max : c.slidingWindow
         let group = c.headCount / c.kvHeadCount
         let block = 128
-        let widest = min(start + n, global ? start + n : block + c.slidingWindow - 1)
-        var scores = [Float](repeating: 0, count: min(block, n) * widest)
+        let widest = global ? start + n : min(start + n, block + c.slidingWindow - 1)
+        let packedRows = min(block, n) * group
+        var scores = [Float](repeating: 0, count: packedRows * widest)
+        var packedQ = [Float](repeating: 0, count: packedRows * hd)
+        var packedOut = [Float](repeating: 0, count: packedRows * hd)
         q.withUnsafeBufferPointer { qp in
-            keys.withUnsafeBufferPointer { kp in
-                values.withUnsafeBufferPointer { vp in
-                    scores.withUnsafeMutableBufferPointer { sp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            for b0 in stride(from: 0, to: n, by: block) {
-                                let rows = min(block, n - b0)
-                                // Keys visible to some query in positions start+b0 ..< start+b0+rows.
-                                let first = global ? 0 : max(0, start + b0 - window + 1)
-                                let span = start + b0 + rows - first
-                                for head in 0..<c.headCount {
-                                    let kvHead = head / group
-                                    gemm(transposeB: true, m: rows, n: span, k: hd, alpha: c.queryScale,
-                                         a: qp.baseAddress! + b0 * qWidth + head * hd, lda: qWidth,
-                                         b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                         c: sp.baseAddress!, ldc: span)
-                                    for t in 0..<rows {
-                                        let position = start + b0 + t
-                                        let lo = max(first, position - window + 1) - first
-                                        let hi = position - first   // inclusive
-                                        let row = sp.baseAddress! + t * span
-                                        if let cap = c.attentionSoftcap {
-                                            for j in lo...hi { row[j] = cap * tanh(row[j] / cap) }
-                                        }
-                                        var m = -Float.infinity
-                                        for j in lo...hi { m = max(m, row[j]) }
-                                        var sum: Float = 0
-                                        for j in 0..<lo { row[j] = 0 }
-                                        for j in lo...hi {
-                                            row[j] = exp(row[j] - m)
-                                            sum += row[j]
-                                        }
-                                        for j in (hi + 1)..<span { row[j] = 0 }
-                                        let inv = 1 / sum
-                                        for j in lo...hi { row[j] *= inv }
-                                    }
-                                    gemm(transposeB: false, m: rows, n: hd, k: span, alpha: 1,
-                                         a: sp.baseAddress!, lda: span,
-                                         b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                         c: op.baseAddress! + b0 * qWidth + head * hd, ldc: qWidth)
-                                }
-                            }
-                        }
+        keys.withUnsafeBufferPointer { kp in
+        values.withUnsafeBufferPointer { vp in
+        scores.withUnsafeMutableBufferPointer { sp in
+        packedQ.withUnsafeMutableBufferPointer { pq in
+        packedOut.withUnsafeMutableBufferPointer { po in
+        out.withUnsafeMutableBufferPointer { op in
+            for b0 in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - b0)
+                // Keys visible to some query in positions start+b0 ..< start+b0+rows.
+                let first = global ? 0 : max(0, start + b0 - window + 1)
+                let span = start + b0 + rows - first
+                for kvHead in 0..<c.kvHeadCount {
+                    for t in 0..<rows {
+                        (pq.baseAddress! + t * group * hd).update(
+                            from: qp.baseAddress! + (b0 + t) * qWidth + kvHead * group * hd, count: group * hd)
+                    }
+                    gemm(transposeB: true, m: rows * group, n: span, k: hd, alpha: c.queryScale,
+                         a: pq.baseAddress!, lda: hd,
+                         b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                         c: sp.baseAddress!, ldc: span)
+                    for r in 0..<(rows * group) {
+                        let position = start + b0 + r / group
+                        let lo = max(first, position - window + 1) - first
+                        let hi = position - first   // inclusive
+                        softmax(sp.baseAddress! + r * span, span: span, visible: lo...hi)
+                    }
+                    gemm(transposeB: false, m: rows * group, n: hd, k: span, alpha: 1,
+                         a: sp.baseAddress!, lda: span,
+                         b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                         c: po.baseAddress!, ldc: hd)
+                    for t in 0..<rows {
+                        (op.baseAddress! + (b0 + t) * qWidth + kvHead * group * hd).update(
+                            from: po.baseAddress! + t * group * hd, count: group * hd)
                     }
                 }
             }
+        }}}}}}}
+    }
+
+    /// Softmax of `row[visible]` in place (after the optional soft cap); the rest set to 0.
+    private func softmax(_ row: UnsafeMutablePointer<Float>, span: Int, visible: ClosedRange<Int>) {
+        if let cap = configuration.attentionSoftcap {
+            for j in visible { row[j] = cap * tanh(row[j] / cap) }
         }
+        var m = -Float.infinity
+        for j in visible { m = max(m, row[j]) }
+        var sum: Float = 0
+        for j in 0..<visible.lowerBound { row[j] = 0 }
+        for j in visible {
+            row[j] = exp(row[j] - m)
+            sum += row[j]
+        }
+        for j in (visible.upperBound + 1)..<span { row[j] = 0 }
+        let inv = 1 / sum
+        for j in visible { row[j] *= inv }
     }
 }
 

@@ -22,11 +22,16 @@ public struct GemmaCache: Sendable {
 /// One transformer block's weights (names as in the GGUF file, `blk.N.*`).
 struct GemmaLayer: Sendable {
     let attentionNorm: [Float]          // attn_norm (GGUF stores 1 + w)
-    let query: Matrix, key: Matrix, value: Matrix, output: Matrix
+    /// attn_q, attn_k and attn_v stacked: one matrix product gives all three, which keeps
+    /// OpenBLAS's threads busier than three thin ones.
+    let queryKeyValue: Matrix
+    let output: Matrix
     let queryNorm: [Float], keyNorm: [Float]
     let postAttentionNorm: [Float]
     let feedForwardNorm: [Float]
-    let gate: Matrix, up: Matrix, down: Matrix
+    /// ffn_gate and ffn_up stacked, for the same reason.
+    let gateUp: Matrix
+    let down: Matrix
     let postFeedForwardNorm: [Float]
     let isGlobal: Bool
 }
@@ -90,16 +95,16 @@ public final class GemmaModel: Sendable {
             let p = "blk.\(i)."
             layers.append(GemmaLayer(
                 attentionNorm: try vector(p + "attn_norm.weight", d),
-                query: try matrix(p + "attn_q.weight", columns: d, rows: q),
-                key: try matrix(p + "attn_k.weight", columns: d, rows: kv),
-                value: try matrix(p + "attn_v.weight", columns: d, rows: kv),
+                queryKeyValue: stack([try matrix(p + "attn_q.weight", columns: d, rows: q),
+                                      try matrix(p + "attn_k.weight", columns: d, rows: kv),
+                                      try matrix(p + "attn_v.weight", columns: d, rows: kv)]),
                 output: try matrix(p + "attn_output.weight", columns: q, rows: d),
                 queryNorm: try vector(p + "attn_q_norm.weight", c.headDimension),
                 keyNorm: try vector(p + "attn_k_norm.weight", c.headDimension),
                 postAttentionNorm: try vector(p + "post_attention_norm.weight", d),
                 feedForwardNorm: try vector(p + "ffn_norm.weight", d),
-                gate: try matrix(p + "ffn_gate.weight", columns: d, rows: c.intermediateSize),
-                up: try matrix(p + "ffn_up.weight", columns: d, rows: c.intermediateSize),
+                gateUp: stack([try matrix(p + "ffn_gate.weight", columns: d, rows: c.intermediateSize),
+                               try matrix(p + "ffn_up.weight", columns: d, rows: c.intermediateSize)]),
                 down: try matrix(p + "ffn_down.weight", columns: c.intermediateSize, rows: d),
                 postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", d),
                 isGlobal: c.isGlobal(layer: i)))
