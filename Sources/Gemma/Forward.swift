@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 extension GemmaModel {
@@ -104,7 +105,7 @@ extension GemmaModel {
 
     private func linear(_ x: [Float], _ m: Int, _ w: Matrix, _ y: inout [Float]) {
         x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in multiply(xp.baseAddress!, rows: m, by: w, into: yp.baseAddress!) }
+            y.withUnsafeMutableBufferPointer { yp in multiply(xp.baseAddress!, rows: m, by: w, into: yp.baseAddress!, threads: threads) }
         }
     }
 
@@ -166,49 +167,55 @@ extension GemmaModel {
         let window = global ? Int.max : c.slidingWindow
         let group = c.headCount / c.kvHeadCount
         let block = 128
+        let blocks = (n + block - 1) / block
         let widest = global ? start + n : min(start + n, block + c.slidingWindow - 1)
         let packedRows = min(block, n) * group
-        var scores = [Float](repeating: 0, count: packedRows * widest)
-        var packedQ = [Float](repeating: 0, count: packedRows * hd)
-        var packedOut = [Float](repeating: 0, count: packedRows * hd)
+        let parts = max(1, min(threads, blocks))
         q.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
         values.withUnsafeBufferPointer { vp in
-        scores.withUnsafeMutableBufferPointer { sp in
-        packedQ.withUnsafeMutableBufferPointer { pq in
-        packedOut.withUnsafeMutableBufferPointer { po in
         out.withUnsafeMutableBufferPointer { op in
-            for b0 in stride(from: 0, to: n, by: block) {
-                let rows = min(block, n - b0)
-                // Keys visible to some query in positions start+b0 ..< start+b0+rows.
-                let first = global ? 0 : max(0, start + b0 - window + 1)
-                let span = start + b0 + rows - first
-                for kvHead in 0..<c.kvHeadCount {
-                    for t in 0..<rows {
-                        (pq.baseAddress! + t * group * hd).update(
-                            from: qp.baseAddress! + (b0 + t) * qWidth + kvHead * group * hd, count: group * hd)
+            // Blocks are independent once the keys are cached: part p takes blocks p, p + parts, …
+            // (interleaved, since later blocks see more keys).
+            let (qs, ks, vs, os) = (Shared(qp.baseAddress!), Shared(kp.baseAddress!), Shared(vp.baseAddress!), Shared(op.baseAddress!))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let (qBase, kBase, vBase, oBase) = (qs.pointer, ks.pointer, vs.pointer, os.pointer)
+                var scores = [Float](repeating: 0, count: packedRows * widest)
+                var packedQ = [Float](repeating: 0, count: packedRows * hd)
+                var packedOut = [Float](repeating: 0, count: packedRows * hd)
+                scores.withUnsafeMutableBufferPointer { sp in
+                packedQ.withUnsafeMutableBufferPointer { pq in
+                packedOut.withUnsafeMutableBufferPointer { po in
+                    for b in stride(from: part, to: blocks, by: parts) {
+                        let b0 = b * block, rows = min(block, n - b0)
+                        // Keys visible to some query in positions start+b0 ..< start+b0+rows.
+                        let first = global ? 0 : max(0, start + b0 - window + 1)
+                        let span = start + b0 + rows - first
+                        for kvHead in 0..<c.kvHeadCount {
+                            for t in 0..<rows {
+                                (pq.baseAddress! + t * group * hd).update(
+                                    from: qBase + (b0 + t) * qWidth + kvHead * group * hd, count: group * hd)
+                            }
+                            gemm(transposeB: true, m: rows * group, n: span, k: hd, alpha: c.queryScale,
+                                 a: pq.baseAddress!, lda: hd, b: kBase + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                 c: sp.baseAddress!, ldc: span)
+                            for r in 0..<(rows * group) {
+                                let position = start + b0 + r / group
+                                let lo = max(first, position - window + 1) - first
+                                softmax(sp.baseAddress! + r * span, span: span, visible: lo...(position - first))
+                            }
+                            gemm(transposeB: false, m: rows * group, n: hd, k: span, alpha: 1,
+                                 a: sp.baseAddress!, lda: span, b: vBase + first * kvWidth + kvHead * hd, ldb: kvWidth,
+                                 c: po.baseAddress!, ldc: hd)
+                            for t in 0..<rows {
+                                (oBase + (b0 + t) * qWidth + kvHead * group * hd).update(
+                                    from: po.baseAddress! + t * group * hd, count: group * hd)
+                            }
+                        }
                     }
-                    gemm(transposeB: true, m: rows * group, n: span, k: hd, alpha: c.queryScale,
-                         a: pq.baseAddress!, lda: hd,
-                         b: kp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                         c: sp.baseAddress!, ldc: span)
-                    for r in 0..<(rows * group) {
-                        let position = start + b0 + r / group
-                        let lo = max(first, position - window + 1) - first
-                        let hi = position - first   // inclusive
-                        softmax(sp.baseAddress! + r * span, span: span, visible: lo...hi)
-                    }
-                    gemm(transposeB: false, m: rows * group, n: hd, k: span, alpha: 1,
-                         a: sp.baseAddress!, lda: span,
-                         b: vp.baseAddress! + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                         c: po.baseAddress!, ldc: hd)
-                    for t in 0..<rows {
-                        (op.baseAddress! + (b0 + t) * qWidth + kvHead * group * hd).update(
-                            from: po.baseAddress! + t * group * hd, count: group * hd)
-                    }
-                }
+                }}}
             }
-        }}}}}}}
+        }}}}
     }
 
     /// Softmax of `row[visible]` in place (after the optional soft cap); the rest set to 0.

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import GGUF
 
@@ -60,14 +61,23 @@ public final class GemmaModel: Sendable {
     let inverseFrequencyLocal: [Float]
     let inverseFrequencyGlobal: [Float]
 
-    /// Loads the model in `path`, checking every tensor's presence and shape.
-    public convenience init(path: String) throws(GemmaError) {
+    /// Threads one forward pass uses.
+    public let threads: Int
+
+    /// Loads the model in `path`, checking every tensor's presence and shape. `threads`
+    /// defaults to the number of active cores.
+    public convenience init(path: String, threads: Int? = nil) throws(GemmaError) {
         let file = try gguf { () throws(GGUFError) in try GGUFFile(path: path) }
-        try self.init(file: file)
+        try self.init(file: file, threads: threads)
     }
 
     /// Loads the model in an opened GGUF file.
-    public init(file: GGUFFile) throws(GemmaError) {
+    ///
+    /// Gemma splits its work over `threads` itself and sets OpenBLAS to one thread per call
+    /// (`openblas_set_num_threads(1)`, process-wide): see `inParallel` for why.
+    public init(file: GGUFFile, threads: Int? = nil) throws(GemmaError) {
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        openblas_set_num_threads(1)
         let c = try GemmaConfiguration(file: file)
         path = file.path
         configuration = c
