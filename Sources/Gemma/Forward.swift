@@ -56,9 +56,12 @@ extension GemmaModel {
             linear(h, n, layer.gateUp, &gateUp)
             gateUp.withUnsafeBufferPointer { gu in
                 gate.withUnsafeMutableBufferPointer { g in
-                    for t in 0..<n {
-                        let row = gu.baseAddress! + t * 2 * f, out = g.baseAddress! + t * f
-                        for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
+                    let (input, output) = (Shared(gu.baseAddress!), Shared(g.baseAddress!))
+                    inParallel(n, parts: threads) { tokens in
+                        for t in tokens {
+                            let row = input.pointer + t * 2 * f, out = output.pointer + t * f
+                            for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
+                        }
                     }
                 }
             }
