@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Prover", targets: ["Prover"]),
         .library(name: "Witnesses", targets: ["Witnesses"]),
         .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Gemma", targets: ["Gemma"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
     dependencies: [
@@ -60,6 +62,12 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: optimisedInDebug
         ),
+        // GGUF files: header, metadata, tensor infos, memory-mapped data, dequantisation.
+        // Optimised even in debug builds: dequantising a model is a hot loop.
+        .target(name: "GGUF", swiftSettings: optimisedInDebug),
+
+        // Gemma 3 text models from GGUF in float32 (OpenBLAS for the matrix products).
+        .target(name: "Gemma", dependencies: ["GGUF", "CBLAS"], swiftSettings: optimisedInDebug),
 
         // The `perplexed` command-line tool.
         .executableTarget(
@@ -71,6 +79,8 @@ let package = Package(
                 "Prover",
                 "Transformer",
                 "Witnesses",
+                "GGUF",
+                "Gemma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -141,6 +151,8 @@ let package = Package(
             name: "PerplexedCLITests",
             dependencies: []
         ),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GemmaTests", dependencies: ["Gemma", "GGUF"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import Gemma
+
+@Suite struct ModelStoreTests {
+    func scratch() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    @Test func sha256OfKnownVector() throws {
+        let dir = try scratch()
+        let f = dir.appendingPathComponent("abc")
+        try Data("abc".utf8).write(to: f)
+        // FIPS 180-2, appendix B.1.
+        #expect(try ModelStore.sha256(of: f) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func assemblesPartsInOrderAndVerifies() throws {
+        let dir = try scratch()
+        let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
+        try Data("a".utf8).write(to: a)
+        try Data("bc".utf8).write(to: b)
+        let target = dir.appendingPathComponent("model.gguf")
+        try ModelStore.assemble([a, b], into: target, expectedSHA256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                                scratch: dir.appendingPathComponent("work"))
+        #expect(try Data(contentsOf: target) == Data("abc".utf8))
+    }
+
+    @Test func wrongHashLeavesNoFile() throws {
+        let dir = try scratch()
+        let a = dir.appendingPathComponent("a")
+        try Data("abd".utf8).write(to: a)
+        let target = dir.appendingPathComponent("model.gguf")
+        #expect {
+            try ModelStore.assemble([a], into: target, expectedSHA256: String(repeating: "0", count: 64), scratch: dir)
+        } throws: { error in
+            guard case .hashMismatch(_, let expected, let found) = error as? ModelStoreError else { return false }
+            return expected == String(repeating: "0", count: 64) && found.count == 64
+        }
+        #expect(!FileManager.default.fileExists(atPath: target.path))
+    }
+
+    @Test func missingPartIsAnError() throws {
+        let dir = try scratch()
+        #expect(throws: ModelStoreError.io(path: dir.appendingPathComponent("nope").path, "a downloaded part is missing")) {
+            try ModelStore.assemble([dir.appendingPathComponent("nope")], into: dir.appendingPathComponent("m"),
+                                    expectedSHA256: "", scratch: dir)
+        }
+    }
+
+    @Test func directoryPrecedence() {
+        #expect(ModelStore(directory: "/x", environment: ["PERPLEXED_MODEL_CACHE": "/y"]).directory.path == "/x")
+        #expect(ModelStore(environment: ["PERPLEXED_MODEL_CACHE": "/y", "XDG_CACHE_HOME": "/z"]).directory.path == "/y")
+        #expect(ModelStore(environment: ["XDG_CACHE_HOME": "/z"]).directory.path == "/z/perplexed/models")
+        #expect(ModelSpec.named("gemma3-270m") == .gemma3_270m)
+        #expect(ModelSpec.gemma3_270m.parts.count == 4)
+    }
+}
