@@ -49,7 +49,7 @@ let package = Package(
         // α_N/β_N witnesses on any language model, certified against the exact theory; statistics.
         .target(
             name: "Witnesses",
-            dependencies: ["MultiPrecision", "PerplexityTheory", "Transformer", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["MultiPrecision", "PerplexityTheory", "Transformer", "Gemma", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.

@@ -41,7 +41,7 @@ struct CopySweepCommand: ParsableCommand {
 
     func run() throws {
         var (model, prompting) = try source.load()
-        for n in lengths { try checkLength(n, model: model) }
+        for n in lengths { try checkLength(n, model: model, prompting: prompting) }
         let witnesses = try CopySweep.run(model: &model, prompting: prompting, lengths: lengths)
         let rendered = format == .json
             ? JSONValue.array(witnesses.map { WitnessReport.json($0, includeLogits: false) }).rendered() + "\n"

@@ -59,7 +59,7 @@ struct WitnessCommand: ParsableCommand {
 
     func run() throws {
         var (model, prompting) = try source.load()
-        try checkLength(length, model: model)
+        try checkLength(length, model: model, prompting: prompting)
         let alpha = try base.map(parseBits) ?? Array(repeating: 0, count: length)
         if scanFlips {
             var table = Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])

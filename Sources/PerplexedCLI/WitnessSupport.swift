@@ -1,17 +1,37 @@
 import ArgumentParser
 import Foundation
+import Gemma
 import MultiPrecision
 import Reporting
 import Transformer
 import Witnesses
 
-/// Where the model comes from: a Transformer checkpoint (the toy copy model).
+/// Where the model comes from: a Transformer checkpoint (the toy copy model) or a Gemma 3 GGUF file.
 struct ModelSourceOptions: ParsableArguments {
     @Option(help: "A Transformer checkpoint (.safetensors) written by `perplexed train`.")
-    var checkpoint: String
+    var checkpoint: String?
+
+    @Option(help: "A Gemma 3 GGUF file (see `perplexed model fetch gemma3-270m`), prompted few-shot to copy.")
+    var model: String?
+
+    func validate() throws {
+        guard (checkpoint == nil) != (model == nil) else {
+            throw ValidationError("give exactly one of --checkpoint FILE (a trained copy model) or --model FILE.gguf (Gemma 3)")
+        }
+    }
 
     /// Loads the model and the way it is asked to copy.
-    func load() throws -> (model: TransformerLanguageModel, prompting: BitCopyPrompting) {
+    func load() throws -> (model: CopyModel, prompting: any CopyPrompting) {
+        if let model {
+            guard FileManager.default.fileExists(atPath: model) else { throw ValidationError("--model: no such file: \(model)") }
+            do {
+                let gemma = try GemmaModel(path: model)
+                return (.gemma(GemmaLanguageModel(gemma)), try FewShotCopyPrompting(model: gemma))
+            } catch {
+                throw ValidationError("--model \(model): \(error)")
+            }
+        }
+        let checkpoint = checkpoint ?? ""
         guard FileManager.default.fileExists(atPath: checkpoint) else {
             throw ValidationError("--checkpoint: no such file: \(checkpoint)")
         }
@@ -20,11 +40,43 @@ struct ModelSourceOptions: ParsableArguments {
             guard loaded.model.config.vocabSize >= 3 else {
                 throw ValidationError("--checkpoint \(checkpoint): a copy model needs the vocabulary {0, 1, |}, this one has \(loaded.model.config.vocabSize) tokens")
             }
-            return (TransformerLanguageModel(loaded.model), BitCopyPrompting(separator: Token.separator))
+            return (.transformer(TransformerLanguageModel(loaded.model)), BitCopyPrompting(separator: Token.separator))
         } catch let error as ValidationError {
             throw error
         } catch {
             throw ValidationError("--checkpoint \(checkpoint): \(error)")
+        }
+    }
+}
+
+/// The models the witness commands run, as one ``LanguageModel``.
+enum CopyModel: LanguageModel {
+    case transformer(TransformerLanguageModel)
+    case gemma(GemmaLanguageModel)
+
+    var vocabularySize: Int {
+        switch self {
+        case .transformer(let m): return m.vocabularySize
+        case .gemma(let m): return m.vocabularySize
+        }
+    }
+
+    mutating func logits(after prefix: [Int]) throws -> [Float] {
+        switch self {
+        case .transformer(var m):
+            defer { self = .transformer(m) }
+            return try m.logits(after: prefix)
+        case .gemma(var m):
+            defer { self = .gemma(m) }
+            return try m.logits(after: prefix)
+        }
+    }
+
+    /// The longest sequence (prompt + copy) the model can score, if bounded.
+    var maximumSequenceLength: Int? {
+        switch self {
+        case .transformer(let m): return m.maximumSequenceLength
+        case .gemma(let m): return m.model.configuration.contextLength
         }
     }
 }
@@ -38,10 +90,11 @@ func parseBits(_ text: String) throws -> [Int] {
 }
 
 /// Checks that a copy of length N fits the model (learned absolute positions are bounded).
-func checkLength(_ n: Int, model: TransformerLanguageModel) throws {
+func checkLength(_ n: Int, model: CopyModel, prompting: any CopyPrompting) throws {
     guard n >= 1 else { throw ValidationError("--length must be >= 1, got \(n)") }
-    if let maximum = model.maximumSequenceLength, 2 * n + 1 > maximum {
-        throw ValidationError("length \(n) needs \(2 * n + 1) positions, but this model's learned position table has \(maximum) (largest length \((maximum - 1) / 2))")
+    let needed = try prompting.prompt(for: Array(repeating: 0, count: n)).count + n
+    if let maximum = model.maximumSequenceLength, needed > maximum {
+        throw ValidationError("length \(n) needs \(needed) positions (prompt and copy), but this model has \(maximum)")
     }
 }
 

@@ -9,13 +9,32 @@ public struct CertifiedLogSoftmax: Sendable {
 
     public init(precision: Int = 128) { self.precision = precision }
 
+    /// Logits more than this many nats below the largest are summed as one bounded tail.
+    public static let tailCutoff: Float = 40
+
     /// Enclosure of log Σ_i e^(z_i), shifted by the largest logit for a tight sum.
+    ///
+    /// Terms within ``tailCutoff`` of the largest logit are enclosed one by one; the others (most of
+    /// a large vocabulary) are enclosed together by [0, m·e^(z_tail − z_max)], with m their count
+    /// and z_tail the largest of them. That keeps the result certified while costing a few hundred
+    /// interval exponentials instead of one per vocabulary entry.
     public func logSumExp(_ logits: [Float]) throws -> Interval {
         let top = logits.max() ?? 0
         let shift = try Interval(Double(top), precision: precision)
         var total = try Interval(0, precision: precision)
+        var tailCount = 0
+        var tailTop = -Float.infinity
         for z in logits {
-            total += Interval.exp(try Interval(Double(z), precision: precision) - shift)
+            if top - z <= Self.tailCutoff {
+                total += Interval.exp(try Interval(Double(z), precision: precision) - shift)
+            } else {
+                tailCount += 1
+                tailTop = Swift.max(tailTop, z)
+            }
+        }
+        if tailCount > 0 {
+            let largest = Interval.exp(try Interval(Double(tailTop), precision: precision) - shift) * tailCount
+            total += try Interval(lower: BigFloat(0, precision: precision), upper: largest.upper, precision: precision)
         }
         return Interval.log(total) + shift
     }

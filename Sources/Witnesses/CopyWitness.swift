@@ -1,3 +1,4 @@
+import Foundation
 import MultiPrecision
 import PerplexityTheory
 import RealModule
@@ -140,13 +141,13 @@ func certify(
     var error = 0.0
     func logPerplexity(_ copy: GreedyCopy) throws -> (Interval, [Interval]) {
         var total = try Interval(0, precision: precision)
-        var logs: [Interval] = []
-        for (k, logits) in copy.logits.enumerated() {
-            let token = copy.target[k] == 0 ? zero : one
-            let log = try softmax.logProbabilities(logits, of: [token])[0]
+        // Positions are independent: enclose them on all cores (a large vocabulary makes each costly).
+        let logs = try parallelMap(Array(copy.logits.indices)) { k in
+            try softmax.logProbabilities(copy.logits[k], of: [copy.target[k] == 0 ? zero : one])[0]
+        }
+        for (k, log) in logs.enumerated() {
             let float32 = Double(Float.log(copy.targetProbability[k]))
             error = Swift.max(error, Swift.max(abs(float32 - log.lower.double(rounding: .down)), abs(float32 - log.upper.double(rounding: .up))))
-            logs.append(log)
             total = total - log
         }
         return (total / n, logs)
@@ -179,4 +180,23 @@ func certify(
     return CertifiedWitness(
         alphaLogPerplexity: alphaL, betaLogPerplexity: betaL, gap: gap, float32Error: error, floor: floor,
         lemmaBound: bound, hypothesesHold: hypotheses, withinBound: within, nGamma: nGamma, nEta: nEta, regime: regime)
+}
+
+/// Maps `items` on all cores, keeping order; the first error thrown is rethrown.
+func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) throws -> R) throws -> [R] {
+    let slots = ResultSlots<R>(items.count)
+    DispatchQueue.concurrentPerform(iterations: items.count) { i in
+        let result = Result { try transform(items[i]) }
+        slots.lock.lock()
+        slots.values[i] = result
+        slots.lock.unlock()
+    }
+    return try slots.values.map { try $0!.get() }
+}
+
+/// Per-index results written by concurrent workers under a lock.
+final class ResultSlots<R>: @unchecked Sendable {
+    var values: [Result<R, any Error>?]
+    let lock = NSLock()
+    init(_ n: Int) { values = Array(repeating: nil, count: n) }
 }
