@@ -19,11 +19,12 @@ struct TrainCommand: ParsableCommand {
             continues bit-for-bit as if the run had never stopped.
 
             The model, task and optimiser come from built-in defaults (a 3-layer RoPE model with LayerNorm, \
-            64 wide, 4 heads; lengths 1…16; AdamW at 3e-3 with warm-up and cosine decay) and \
+            64 wide, 4 heads; lengths 1…16; 3000 steps of AdamW at 1e-3 with warm-up and cosine decay) and \
             can be changed with --config FILE, a JSON object with any of the sections \
             "model", "task", "training" and any of their fields, for example
               {"model": {"position": "alibi", "layers": 3}, "training": {"steps": 5000}}
-            Run `perplexed train --print-config --task copy` to see every field.
+            Run `perplexed train --print-config --task copy` to see every field. --task always \
+            sets the task kind, whatever the file says.
 
             Examples:
               perplexed train --task copy --out runs/copy
@@ -40,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A JSON run configuration (see the discussion above).")
     var config: String?
 
-    @Option(help: "Total optimiser steps (overrides the configuration; default 2000).")
+    @Option(help: "Total optimiser steps (overrides the configuration; default 3000).")
     var steps: Int?
 
     @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every this many steps.")

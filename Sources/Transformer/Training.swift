@@ -3,9 +3,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable, Hashable {
     /// Sequences per step.
     public var batchSize: Int = 64
     /// Total optimiser steps; the learning-rate schedule ends here.
-    public var steps: Int = 2000
+    public var steps: Int = 3000
     /// Peak learning rate, reached after the warm-up.
-    public var learningRate: Double = 3e-3
+    public var learningRate: Double = 1e-3
     /// Steps of linear warm-up from 0 to `learningRate`.
     public var warmupSteps: Int = 100
     /// After the warm-up the rate follows a cosine down to `learningRate · minLearningRateFraction`.
