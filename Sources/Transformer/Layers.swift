@@ -1,6 +1,7 @@
 // The layers, each forward pass beside its backward pass, as plain loops over flat row-major
-// buffers. Backward functions *accumulate* (+=) into their input-gradient and parameter-gradient
-// buffers, so residual branches and tied weights add up without extra copies.
+// buffers. The norm backward functions *accumulate* (+=) into their input-gradient and
+// parameter-gradient buffers, so residual branches add up without extra copies; GELU's
+// backward works in place. (Attention lives in Network.swift, next to its BLAS calls.)
 
 /// Normalisation over the last dimension of `rows` rows of width `d`.
 /// Saves the mean (LayerNorm only) and the reciprocal standard deviation for the backward pass.
