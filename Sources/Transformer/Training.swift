@@ -75,6 +75,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
             throw TransformerError.invalidConfiguration(
                 "vocabSize must be >= 3 for the copy and parity tasks (tokens 0, 1, |), got \(model.vocabSize)")
         }
+        // The saved attention probabilities grow with T²; refuse sizes that cannot be allocated
+        // instead of crashing on allocation.
+        let T = Double(task.sequenceLength(bits: task.maxLength))
+        let attentionBytes = 4 * Double(training.batchSize) * Double(model.heads) * Double(model.layers) * T * T
+        if attentionBytes > 4 * Double(1 << 30) {
+            throw TransformerError.invalidConfiguration(
+                "batchSize × heads × layers × (sequence length)² attention probabilities would need "
+                    + "\(Int(attentionBytes / Double(1 << 30))) GiB (limit 4 GiB); reduce maxLength (\(task.maxLength)) or batchSize (\(training.batchSize))")
+        }
         if model.position == .learned && task.sequenceLength(bits: task.maxLength) > model.maxPositions {
             throw TransformerError.invalidConfiguration(
                 "maxPositions must be >= \(task.sequenceLength(bits: task.maxLength)) (the longest training "

@@ -195,6 +195,9 @@ struct CheckpointTests {
         #expect(throws: (any Error).self) {
             try decoder.decode(RunConfig.self, from: Data(#"{"model": {"position": "sinusoidal"}}"#.utf8))
         }
+        var huge = tinyRun()
+        huge.task.maxLength = 50_000
+        #expect(throws: TransformerError.self) { try huge.validate() }
         var run = tinyRun(position: .learned)
         run.task.maxLength = 10  // 21 tokens > maxPositions 16
         #expect(throws: TransformerError.self) { try run.validate() }
