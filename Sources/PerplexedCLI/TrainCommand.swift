@@ -19,11 +19,12 @@ struct TrainCommand: ParsableCommand {
             continues bit-for-bit as if the run had never stopped.
 
             The model, task and optimiser come from built-in defaults (a 3-layer RoPE model with LayerNorm, \
-            64 wide, 4 heads; lengths 1…16; AdamW at 3e-3 with warm-up and cosine decay) and \
+            64 wide, 4 heads; lengths 1…16; 3000 steps of AdamW at 1e-3 with warm-up and cosine decay) and \
             can be changed with --config FILE, a JSON object with any of the sections \
             "model", "task", "training" and any of their fields, for example
-              {"model": {"position": "alibi", "layers": 3}, "training": {"steps": 5000}}
-            Run `perplexed train --print-config --task copy` to see every field.
+              {"model": {"position": "alibi", "norm": "rms"}, "training": {"steps": 5000}}
+            Run `perplexed train --print-config --task copy` to see every field. --task always \
+            sets the task kind, whatever the file says.
 
             Examples:
               perplexed train --task copy --out runs/copy
@@ -40,14 +41,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A JSON run configuration (see the discussion above).")
     var config: String?
 
-    @Option(help: "Total optimiser steps (overrides the configuration; default 2000).")
+    @Option(help: "Total optimiser steps (overrides the configuration; default 3000).")
     var steps: Int?
 
     @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every this many steps.")
     var checkpointEvery: Int = 100
 
-    @Option(help: "Seed for initialisation and data (any unsigned 64-bit integer).")
-    var seed: UInt64 = 1
+    @Option(help: "Seed for initialisation and data (any unsigned 64-bit integer; default 1).")
+    var seed: UInt64?
 
     @Option(help: "Output directory (created if missing; must not hold another run unless resuming).")
     var out: String?
@@ -65,6 +66,9 @@ struct TrainCommand: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be >= 1, got \(steps)") }
         if resume != nil && config != nil {
             throw ValidationError("--config cannot be combined with --resume (the checkpoint holds the configuration)")
+        }
+        if resume != nil && seed != nil {
+            throw ValidationError("--seed cannot be combined with --resume (the checkpoint holds the seed and generator state)")
         }
         if resume == nil && task == nil { throw ValidationError("--task is required (copy or parity)") }
         if !printConfig && out == nil { throw ValidationError("--out DIR is required") }
@@ -121,7 +125,7 @@ struct TrainCommand: ParsableCommand {
                 print(try TransformerCLI.prettyJSON(run))
                 return
             }
-            trainer = try Trainer(run: run, seed: seed)
+            trainer = try Trainer(run: run, seed: seed ?? 1)
         }
         let total = trainer.run.training.steps
         guard trainer.step < total else {

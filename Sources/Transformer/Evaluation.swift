@@ -22,6 +22,43 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var maxWrongProbability: Double
 }
 
+/// One run of the paper's copy experiment (Eq. 3 and 4) on one bit string: the model reads
+/// `bits` and `|`, then runs free, each greedy output (Eq. 2, over {0, 1}, ties to 0) fed back.
+public struct CopyTrace: Sendable, Equatable {
+    /// The input bits b1…bN.
+    public var bits: [Int]
+    /// The greedy outputs o1…oN.
+    public var outputs: [Int]
+    /// At each copy position k, the model's next-token distribution over the whole vocabulary
+    /// (softmax of the float32 logits, computed in Double) after `b1…bN | o1…o(k−1)`.
+    public var distributions: [[Double]]
+
+    /// Whether every output equals its input bit.
+    public var isCorrect: Bool { outputs == bits }
+
+    /// The paper's Eq. 3: −(1/N) Σₖ log T(b | o1…o(k−1))(bₖ), in nats.
+    public var logPerplexity: Double {
+        -zip(bits, distributions).map { logD($1[$0]) }.reduce(0, +) / Double(bits.count)
+    }
+}
+
+/// Runs the copy experiment on `bits` with the KV cache (linear in the number of steps).
+public func copyTrace(model: TransformerModel, bits: [Int]) throws -> CopyTrace {
+    guard !bits.isEmpty, bits.allSatisfy(Token.bits.contains) else {
+        throw TransformerError.invalidArgument("bits must be a non-empty string of 0s and 1s, got \(bits)")
+    }
+    var session = DecodingSession(model: model)
+    var logits = try session.append(contentsOf: bits + [Token.separator])
+    var outputs: [Int] = [], distributions: [[Double]] = []
+    for k in 0..<bits.count {
+        distributions.append(softmax(logits))
+        let out = greedyToken(logits, candidates: Token.bits)
+        outputs.append(out)
+        if k + 1 < bits.count { logits = try session.append(out) }
+    }
+    return CopyTrace(bits: bits, outputs: outputs, distributions: distributions)
+}
+
 /// Evaluates `model` on `task` for each given bit string (all of one length) with the KV cache.
 public func evaluate(model: TransformerModel, task: TaskSpec, strings: [[Int]]) throws -> EvaluationResult {
     guard let n = strings.first?.count, n >= 1 else {
@@ -38,23 +75,18 @@ public func evaluate(model: TransformerModel, task: TaskSpec, strings: [[Int]]) 
         switch task.kind {
         case .copy:
             // Free-running greedy pass (Eq. 3 and 4), then a teacher-forced pass.
-            var session = DecodingSession(model: model)
-            var logits = try session.append(contentsOf: bits + [Token.separator])
-            var nll = 0.0
+            let trace = try copyTrace(model: model, bits: bits)
             for k in 0..<n {
-                let probs = softmax(logits)
-                let out = greedyToken(logits, candidates: Token.bits)
-                nll -= logD(probs[bits[k]])
+                let probs = trace.distributions[k]
                 entropySum += entropy(probs)
                 maxWrong = max(maxWrong, probs[1 - bits[k]])
                 total += 1
-                if out == bits[k] { right += 1 } else { allRight = false }
-                if k + 1 < n { logits = try session.append(out) }
+                if trace.outputs[k] == bits[k] { right += 1 } else { allRight = false }
             }
-            greedySum += nll / Double(n)
+            greedySum += trace.logPerplexity
             var teacher = DecodingSession(model: model)
-            logits = try teacher.append(contentsOf: bits + [Token.separator])
-            nll = 0
+            var logits = try teacher.append(contentsOf: bits + [Token.separator])
+            var nll = 0.0
             for k in 0..<n {
                 nll -= logD(softmax(logits)[bits[k]])
                 if k + 1 < n { logits = try teacher.append(bits[k]) }

@@ -1,6 +1,7 @@
 // The layers, each forward pass beside its backward pass, as plain loops over flat row-major
-// buffers. Backward functions *accumulate* (+=) into their input-gradient and parameter-gradient
-// buffers, so residual branches and tied weights add up without extra copies.
+// buffers. The norm backward functions *accumulate* (+=) into their input-gradient and
+// parameter-gradient buffers, so residual branches add up without extra copies; GELU's
+// backward works in place. (Attention lives in Network.swift, next to its BLAS calls.)
 
 /// Normalisation over the last dimension of `rows` rows of width `d`.
 /// Saves the mean (LayerNorm only) and the reciprocal standard deviation for the backward pass.
@@ -14,15 +15,35 @@ func normForward<S: NetworkScalar>(
     let invD = 1 / S(d)
     for r in 0..<rows {
         let xr = x + r * d, yr = out + r * d
+        // Four-lane partial sums, so the reductions vectorise.
+        var acc = SIMD4<S>()
+        var j = 0
         var mu: S = 0
         if kind == .layer {
-            for j in 0..<d { mu += xr[j] }
+            while j + 4 <= d {
+                acc += UnsafeRawPointer(xr + j).loadUnaligned(as: SIMD4<S>.self)
+                j += 4
+            }
+            mu = acc.sum()
+            while j < d {
+                mu += xr[j]
+                j += 1
+            }
             mu *= invD
         }
-        var v: S = 0
-        for j in 0..<d {
+        acc = SIMD4<S>()
+        j = 0
+        let mu4 = SIMD4<S>(repeating: mu)
+        while j + 4 <= d {
+            let c = UnsafeRawPointer(xr + j).loadUnaligned(as: SIMD4<S>.self) - mu4
+            acc += c * c
+            j += 4
+        }
+        var v = acc.sum()
+        while j < d {
             let c = xr[j] - mu
             v += c * c
+            j += 1
         }
         let rs = 1 / (v * invD + eps).squareRoot()
         mean[r] = mu
@@ -48,13 +69,27 @@ func normBackward<S: NetworkScalar>(
     for r in 0..<rows {
         let xr = x + r * d, dyr = dout + r * d, dxr = dx + r * d
         let mu = mean[r], rs = rstd[r]
-        var sumG: S = 0, sumGX: S = 0
-        for j in 0..<d {
+        var accG = SIMD4<S>(), accGX = SIMD4<S>()
+        let mu4 = SIMD4<S>(repeating: mu), rs4 = SIMD4<S>(repeating: rs)
+        var j = 0
+        while j + 4 <= d {
+            let xh = (UnsafeRawPointer(xr + j).loadUnaligned(as: SIMD4<S>.self) - mu4) * rs4
+            let dy = UnsafeRawPointer(dyr + j).loadUnaligned(as: SIMD4<S>.self)
+            let g = UnsafeRawPointer(weight + j).loadUnaligned(as: SIMD4<S>.self) * dy
+            accG += g
+            accGX += g * xh
+            let dw = UnsafeRawPointer(dweight + j).loadUnaligned(as: SIMD4<S>.self)
+            UnsafeMutableRawPointer(dweight + j).storeBytes(of: dw + dy * xh, as: SIMD4<S>.self)
+            j += 4
+        }
+        var sumG = accG.sum(), sumGX = accGX.sum()
+        while j < d {
             let xh = (xr[j] - mu) * rs
             let g = weight[j] * dyr[j]
             sumG += g
             sumGX += g * xh
             dweight[j] += dyr[j] * xh
+            j += 1
         }
         if let dbias { for j in 0..<d { dbias[j] += dyr[j] } }
         let meanG = kind == .layer ? sumG * invD : 0

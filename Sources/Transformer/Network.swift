@@ -206,86 +206,90 @@ struct Network<S: NetworkScalar>: Sendable {
 
     /// Causal multi-head attention with softmax((q·k)/√headDim + ALiBi bias); saves the
     /// attention probabilities `att[b, h, t, s]` (zero above the diagonal).
+    ///
+    /// For each (sequence, head) pair the head's queries, keys and values are T×headDim
+    /// blocks of `qkv` with row stride 3·dModel, which BLAS reads in place, so the scores and
+    /// outputs are single small matrix products (OpenBLAS has dedicated kernels for these
+    /// sizes). The masked upper triangle holds exact zeros, so it adds nothing.
     private func attentionForward(
         qkv: UnsafeMutablePointer<S>, att: UnsafeMutablePointer<S>, out: UnsafeMutablePointer<S>, B: Int, T: Int
     ) {
         let d = config.dModel, H = config.heads, hd = config.headDim
         let scale = 1 / S(hd).squareRoot()
         let alibi = config.position == .alibi
-        let parts = B >= Parallel.chunks && B * T * T * config.dModel >= 1 << 14 ? Parallel.chunks : 1
+        let parts = B >= Parallel.chunks && B * T * T * d >= 1 << 14 ? Parallel.chunks : 1
         Parallel.forEach(parts) { part in
-        for b in Parallel.slice(part, of: parts, B) {
-            for h in 0..<H {
-                let slope = alibi ? slopes[h] : 0
-                for t in 0..<T {
-                    let q = qkv + (b * T + t) * 3 * d + h * hd
-                    let a = att + ((b * H + h) * T + t) * T
-                    var mx = -S.greatestFiniteMagnitude
-                    for s in 0...t {
-                        let k = qkv + (b * T + s) * 3 * d + d + h * hd
-                        let score = dot(q, k, hd) * scale - slope * S(t - s)
-                        a[s] = score
-                        if score > mx { mx = score }
+            for b in Parallel.slice(part, of: parts, B) {
+                for h in 0..<H {
+                    let q = qkv + (b * T) * 3 * d + h * hd, k = q + d, v = q + 2 * d
+                    let a = att + (b * H + h) * T * T
+                    // Scores = scale · Q Kᵀ (full T×T; the upper triangle is overwritten below).
+                    S.gemm(transA: false, transB: true, m: T, n: T, k: hd, alpha: scale, a: q, lda: 3 * d,
+                           b: k, ldb: 3 * d, beta: 0, c: a, ldc: T)
+                    let slope = alibi ? slopes[h] : 0
+                    for t in 0..<T {
+                        let row = a + t * T
+                        var mx = -S.greatestFiniteMagnitude
+                        for s in 0...t {
+                            row[s] -= slope * S(t - s)
+                            if row[s] > mx { mx = row[s] }
+                        }
+                        for s in 0...t { row[s] -= mx }
+                        S.expInPlace(row, count: t + 1)
+                        var sum: S = 0
+                        for s in 0...t { sum += row[s] }
+                        let inv = 1 / sum
+                        for s in 0...t { row[s] *= inv }
+                        for s in (t + 1)..<T { row[s] = 0 }
                     }
-                    for s in 0...t { a[s] -= mx }
-                    S.expInPlace(a, count: t + 1)
-                    var sum: S = 0
-                    for s in 0...t { sum += a[s] }
-                    let inv = 1 / sum
-                    for s in 0...t { a[s] *= inv }
-                    for s in (t + 1)..<T { a[s] = 0 }
-                    let y = out + (b * T + t) * d + h * hd
-                    for i in 0..<hd { y[i] = 0 }
-                    for s in 0...t {
-                        let v = qkv + (b * T + s) * 3 * d + 2 * d + h * hd
-                        axpy(a[s], v, y, hd)
-                    }
+                    // Y = A V, written straight into the head's columns of `out`.
+                    S.gemm(transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: a, lda: T,
+                           b: v, ldb: 3 * d, beta: 0, c: out + (b * T) * d + h * hd, ldc: d)
                 }
             }
         }
-        }
     }
 
-    /// Backward of `attentionForward`: accumulates into `dqkv` (zeroed by the caller).
+    /// Backward of `attentionForward`: writes (not accumulates) the query, key and value
+    /// gradients into `dqkv`.
     private func attentionBackward(
         dout: UnsafePointer<S>, qkv: UnsafePointer<S>, att: UnsafePointer<S>, dqkv: UnsafeMutablePointer<S>,
         B: Int, T: Int
     ) {
         let d = config.dModel, H = config.heads, hd = config.headDim
         let scale = 1 / S(hd).squareRoot()
-        let parts = B >= Parallel.chunks && B * T * T * config.dModel >= 1 << 14 ? Parallel.chunks : 1
+        let parts = B >= Parallel.chunks && B * T * T * d >= 1 << 14 ? Parallel.chunks : 1
         Parallel.forEach(parts) { part in
-        let datt = UnsafeMutablePointer<S>.allocate(capacity: T)
-        defer { datt.deallocate() }
-        for b in Parallel.slice(part, of: parts, B) {
-            for h in 0..<H {
-                for t in 0..<T {
-                    let a = att + ((b * H + h) * T + t) * T
-                    let dy = dout + (b * T + t) * d + h * hd
-                    let q = qkv + (b * T + t) * 3 * d + h * hd
-                    let dq = dqkv + (b * T + t) * 3 * d + h * hd
-                    // dA[s] = dy·v_s; dv_s += A[s]·dy
-                    var dotAD: S = 0
-                    for s in 0...t {
-                        let v = qkv + (b * T + s) * 3 * d + 2 * d + h * hd
-                        let dv = dqkv + (b * T + s) * 3 * d + 2 * d + h * hd
-                        let g = dot(dy, v, hd)
-                        let w = a[s]
-                        axpy(w, dy, dv, hd)
-                        datt[s] = g
-                        dotAD += w * g
+            let da = UnsafeMutablePointer<S>.allocate(capacity: T * T)
+            defer { da.deallocate() }
+            for b in Parallel.slice(part, of: parts, B) {
+                for h in 0..<H {
+                    let base = (b * T) * 3 * d + h * hd
+                    let q = qkv + base, k = q + d, v = q + 2 * d
+                    let dq = dqkv + base, dk = dq + d, dv = dq + 2 * d
+                    let dy = dout + (b * T) * d + h * hd
+                    let a = att + (b * H + h) * T * T
+                    // dA = dY Vᵀ; dV = Aᵀ dY.
+                    S.gemm(transA: false, transB: true, m: T, n: T, k: hd, alpha: 1, a: dy, lda: d,
+                           b: v, ldb: 3 * d, beta: 0, c: da, ldc: T)
+                    S.gemm(transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: a, lda: T,
+                           b: dy, ldb: d, beta: 0, c: dv, ldc: 3 * d)
+                    // Softmax backward, in place: dScore = scale · A ⊙ (dA − Σ A·dA), zero above
+                    // the diagonal because A is (the bias has no parameters).
+                    for t in 0..<T {
+                        let ar = a + t * T, dr = da + t * T
+                        var dotAD: S = 0
+                        for s in 0...t { dotAD += ar[s] * dr[s] }
+                        for s in 0...t { dr[s] = ar[s] * (dr[s] - dotAD) * scale }
+                        for s in (t + 1)..<T { dr[s] = 0 }
                     }
-                    // Softmax backward: dscore[s] = A[s](dA[s] − Σ A·dA); the bias has no parameters.
-                    for s in 0...t {
-                        let ds = a[s] * (datt[s] - dotAD) * scale
-                        let k = qkv + (b * T + s) * 3 * d + d + h * hd
-                        let dk = dqkv + (b * T + s) * 3 * d + d + h * hd
-                        axpy(ds, k, dq, hd)
-                        axpy(ds, q, dk, hd)
-                    }
+                    // dQ = dS K; dK = dSᵀ Q.
+                    S.gemm(transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: da, lda: T,
+                           b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
+                    S.gemm(transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: da, lda: T,
+                           b: q, ldb: 3 * d, beta: 0, c: dk, ldc: 3 * d)
                 }
             }
-        }
         }
     }
 
@@ -361,7 +365,6 @@ struct Network<S: NetworkScalar>: Sendable {
                     S.parallelGemm(transA: true, transB: false, m: d, n: d, k: BT, alpha: 1, a: dmid, lda: d,
                            b: atty, ldb: d, beta: 1, c: G + blk.proj, ldc: d)
                     let dqkv = ws.dqkv.p
-                    dqkv.update(repeating: 0, count: BT * 3 * d)
                     attentionBackward(dout: datty, qkv: qkv, att: att, dqkv: dqkv, B: B, T: T)
                     if c.position == .rope {
                         ws.rope.cos.withUnsafeBufferPointer { cb in
@@ -401,3 +404,4 @@ struct Network<S: NetworkScalar>: Sendable {
         }
     }
 }
+

@@ -3,9 +3,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable, Hashable {
     /// Sequences per step.
     public var batchSize: Int = 64
     /// Total optimiser steps; the learning-rate schedule ends here.
-    public var steps: Int = 2000
+    public var steps: Int = 3000
     /// Peak learning rate, reached after the warm-up.
-    public var learningRate: Double = 3e-3
+    public var learningRate: Double = 1e-3
     /// Steps of linear warm-up from 0 to `learningRate`.
     public var warmupSteps: Int = 100
     /// After the warm-up the rate follows a cosine down to `learningRate · minLearningRateFraction`.
@@ -74,6 +74,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if model.vocabSize < 3 {
             throw TransformerError.invalidConfiguration(
                 "vocabSize must be >= 3 for the copy and parity tasks (tokens 0, 1, |), got \(model.vocabSize)")
+        }
+        // The saved attention probabilities grow with T²; refuse sizes that cannot be allocated
+        // instead of crashing on allocation.
+        let T = Double(task.sequenceLength(bits: task.maxLength))
+        let attentionBytes = 4 * Double(training.batchSize) * Double(model.heads) * Double(model.layers) * T * T
+        if attentionBytes > 4 * Double(1 << 30) {
+            throw TransformerError.invalidConfiguration(
+                "batchSize × heads × layers × (sequence length)² attention probabilities would need "
+                    + "\(Int(attentionBytes / Double(1 << 30))) GiB (limit 4 GiB); reduce maxLength (\(task.maxLength)) or batchSize (\(training.batchSize))")
         }
         if model.position == .learned && task.sequenceLength(bits: task.maxLength) > model.maxPositions {
             throw TransformerError.invalidConfiguration(

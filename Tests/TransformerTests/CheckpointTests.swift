@@ -195,6 +195,9 @@ struct CheckpointTests {
         #expect(throws: (any Error).self) {
             try decoder.decode(RunConfig.self, from: Data(#"{"model": {"position": "sinusoidal"}}"#.utf8))
         }
+        var huge = tinyRun()
+        huge.task.maxLength = 50_000
+        #expect(throws: TransformerError.self) { try huge.validate() }
         var run = tinyRun(position: .learned)
         run.task.maxLength = 10  // 21 tokens > maxPositions 16
         #expect(throws: TransformerError.self) { try run.validate() }
@@ -217,7 +220,17 @@ struct CheckpointTests {
         #expect(after < 0.01, "loss \(before) → \(after)")
         for bits in [[0, 1, 1], [1, 0, 0]] {
             #expect(try trainer.model.greedyDecode(prompt: bits + [Token.separator], count: 3, candidates: Token.bits) == bits)
+            let trace = try copyTrace(model: trainer.model, bits: bits)
+            #expect(trace.isCorrect && trace.outputs == bits)
+            let manual = -(0..<3).map { Foundation.log(trace.distributions[$0][bits[$0]]) }.reduce(0, +) / 3
+            #expect(abs(trace.logPerplexity - manual) < 1e-15)
         }
+        // When every greedy output is right the greedy path is the teacher-forced path, so
+        // Eq. 3's perplexity equals the teacher-forced one exactly.
+        let result = try evaluate(model: trainer.model, task: task, strings: [[0, 1, 1], [1, 0, 0]])
+        #expect(result.sequenceAccuracy == 1 && result.tokenAccuracy == 1)
+        #expect(result.greedyLogPerplexity == result.teacherForcedLogPerplexity)
+        #expect(result.greedyLogPerplexity < 0.01 && result.maxWrongProbability < 0.01)
     }
 
     @Test("tasks: copy and parity examples are laid out as documented")
