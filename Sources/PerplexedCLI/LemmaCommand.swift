@@ -28,7 +28,7 @@ struct LemmaCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Copy margin m in (0, 1/2]: the model puts more than 1/2 + m on each correct bit.", transform: exactNumber)
+    @Option(help: "Copy margin m in (0, 1/2): the model puts more than 1/2 + m on each correct bit.", transform: exactNumber)
     var margin: BigRational
 
     @Option(help: "Probability floor ε in (0, 1): every log-probability is at least log ε.", transform: exactNumber)
@@ -52,7 +52,7 @@ struct LemmaCommand: ParsableCommand {
     var format: TableFormat = .text
 
     func validate() throws {
-        try require(margin > 0 && margin <= half, "--margin", "in (0, 1/2]", margin)
+        try require(margin > 0 && margin < half, "--margin", "in (0, 1/2)", margin)
         try require(floor > 0 && floor < 1, "--floor", "in (0, 1)", floor)
         try require(xi > 0, "--xi", "> 0", xi)
         try require(delta > 0 && delta <= 1, "--delta", "in (0, 1]", delta)

@@ -179,7 +179,7 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         (["sampling", "--gamma", "1", "--length", "3"], "--gamma must be in [0, 1), got 1"),
         (["sampling", "--gamma", "0.1", "--length", "0"], "--length must be >= 1, got 0"),
         (["sampling", "--gamma", "0.1", "--length", "x"], "--length"),
-        (["lemma", "--margin", "0.6", "--floor", "0.1", "--xi", "1", "--delta", "0.1"], "--margin must be in (0, 1/2], got 0.6"),
+        (["lemma", "--margin", "0.6", "--floor", "0.1", "--xi", "1", "--delta", "0.1"], "--margin must be in (0, 1/2), got 0.6"),
         (["lemma", "--margin", "0.2", "--floor", "0", "--xi", "1", "--delta", "0.1"], "--floor must be in (0, 1), got 0"),
         (["lemma", "--margin", "0.2", "--floor", "0.1", "--xi", "1", "--delta", "2"], "--delta must be in (0, 1], got 2"),
         (["lemma", "--margin", "0.3", "--floor", "0.1", "--xi", "1", "--delta", "0.5", "--gamma", "0.3"], "--margin must be at most 1/2 - gamma = 0.2"),
