@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Transformer
 
 extension TaskKind: ExpressibleByArgument {}
@@ -20,9 +21,9 @@ enum TransformerCLI {
     /// Writes through a temporary file and a rename, so an existing file is replaced whole or not at all.
     static func writeAtomically(_ text: String, to url: URL) throws {
         do {
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try AtomicFile.write(text, to: url.path)
         } catch {
-            throw TransformerCLIError("cannot write \(url.path): \(error.localizedDescription)")
+            throw TransformerCLIError(error.description)
         }
     }
 
