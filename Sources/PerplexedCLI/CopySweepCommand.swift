@@ -74,14 +74,15 @@ enum CopySweep {
 
     static func table(_ witnesses: [CopyWitness]) -> Table {
         var table = Table(
-            columns: ["N", "beta copied as alpha", "eta", "min p(alpha_k)", "max p(beta bit)", "pplx(alpha)", "pplx(beta)",
+            columns: ["N", "beta copied as alpha", "eta", "min p(alpha_k)", "min p(alpha_k | bits)", "max p(beta bit)", "pplx(alpha)", "pplx(beta)",
                       "|gap|", "lemma bound", "within", "N gamma", "N eta", "regime", "early stops"],
-            numericColumns: [0, 2, 3, 4, 5, 6, 7, 10, 11, 13])
+            numericColumns: [0, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14])
         for w in witnesses {
             let c = w.certified
             table.append([
                 "\(w.length)", w.betaCopiedAsAlpha ? "yes" : "no", String(format: "%.3g", w.eta),
-                String(format: "%.6f", Double(w.minimumAlphaProbability)), String(format: "%.3g", Double(w.maximumBetaProbability)),
+                String(format: "%.6f", Double(w.minimumAlphaProbability)), String(format: "%.6f", Double(w.minimumRestrictedAlphaProbability)),
+                String(format: "%.3g", Double(w.maximumBetaProbability)),
                 String(format: "%.6g", c.alphaLogPerplexity.doubleMidpoint), String(format: "%.6g", c.betaLogPerplexity.doubleMidpoint),
                 String(format: "%.3g", c.gap.upper.double(rounding: .up)),
                 c.lemmaBound.map { String(format: "%.3g", $0.upper.double(rounding: .up)) } ?? "n/a",
@@ -104,6 +105,7 @@ enum CopySweep {
         var middle = Chart(title: "Confidence", xAxis: xAxis, yAxis: ChartAxis(label: "probability", range: 0...1))
         middle.lines = [
             LineSeries(name: "min p(α_k)  (≈ 1 − γ)", points: points { Double($0.minimumAlphaProbability) }, color: Palette.color(1)),
+            LineSeries(name: "min p(α_k), restricted to {0, 1}", points: points { Double($0.minimumRestrictedAlphaProbability) }, color: Palette.color(5), dash: "2 2"),
             LineSeries(name: "max p(β's bit)", points: points { Double($0.maximumBetaProbability) }, color: Palette.color(2), dash: "5 3"),
         ]
         middle.legend = .bottomLeft

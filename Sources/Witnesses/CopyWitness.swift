@@ -71,6 +71,9 @@ public struct CopyWitness: Sendable {
     public var eta: Double { distance.max() ?? 0 }
     /// The smallest probability of α_k on α's copy: the estimate of 1 − γ (Fig. 2 middle).
     public var minimumAlphaProbability: Float { alpha.targetProbability.min() ?? 0 }
+    /// The same, for the distribution restricted to the two bits (a language model also spreads
+    /// mass over the rest of its vocabulary).
+    public var minimumRestrictedAlphaProbability: Float { alpha.restrictedTargetProbability.min() ?? 0 }
     /// The largest probability β's run gave β's own bit where β differs from α (Fig. 2 middle).
     public var maximumBetaProbability: Float {
         zip(alpha.target, beta.target).enumerated().filter { $0.element.0 != $0.element.1 }
