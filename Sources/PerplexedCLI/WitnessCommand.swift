@@ -30,8 +30,11 @@ struct WitnessCommand: ParsableCommand {
     @Option(help: "The flipped position J, 1-based (default N, the last bit).")
     var flip: Int?
 
-    @Option(help: "The base bitstring α_N as 0s and 1s (default N zeros).")
+    @Option(help: "The base bitstring α_N as 0s and 1s (default N zeros), or 'random' for uniform random bits from --seed.")
     var base: String?
+
+    @Option(help: "Seed for --base random.")
+    var seed: UInt64 = 1
 
     @Flag(help: "Build one witness per flipped position J = 1…N and print a table.")
     var scanFlips = false
@@ -48,7 +51,7 @@ struct WitnessCommand: ParsableCommand {
     func validate() throws {
         guard length >= 1 else { throw ValidationError("--length must be >= 1, got \(length)") }
         if let flip, !(1...length).contains(flip) { throw ValidationError("--flip must be in 1…\(length), got \(flip)") }
-        if let base {
+        if let base, base != "random" {
             let bits = try parseBits(base)
             guard bits.count == length else { throw ValidationError("--base has \(bits.count) bits but --length is \(length)") }
         }
@@ -60,7 +63,13 @@ struct WitnessCommand: ParsableCommand {
     func run() throws {
         var (model, prompting) = try source.load()
         try checkLength(length, model: model, prompting: prompting)
-        let alpha = try base.map(parseBits) ?? Array(repeating: 0, count: length)
+        let alpha: [Int]
+        if base == "random" {
+            var generator = SplitMix64(seed: seed)
+            alpha = (0..<length).map { _ in Int(generator.next() & 1) }
+        } else {
+            alpha = try base.map(parseBits) ?? Array(repeating: 0, count: length)
+        }
         if scanFlips {
             var table = Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])
             var records: [JSONValue] = []
