@@ -57,7 +57,7 @@ extension GemmaModel {
             gateUp.withUnsafeBufferPointer { gu in
                 gate.withUnsafeMutableBufferPointer { g in
                     let (input, output) = (Shared(gu.baseAddress!), Shared(g.baseAddress!))
-                    inParallel(n, parts: threads) { tokens in
+                    inParallel(n, threads: threads) { tokens in
                         for t in tokens {
                             let row = input.pointer + t * 2 * f, out = output.pointer + t * f
                             for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
@@ -173,13 +173,13 @@ extension GemmaModel {
         let blocks = (n + block - 1) / block
         let widest = global ? start + n : min(start + n, block + c.slidingWindow - 1)
         let packedRows = min(block, n) * group
-        let parts = max(1, min(threads, blocks))
+        let parts = threads == 1 ? 1 : blocks   // blocks go to whichever thread is free
         q.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
         values.withUnsafeBufferPointer { vp in
         out.withUnsafeMutableBufferPointer { op in
-            // Blocks are independent once the keys are cached: part p takes blocks p, p + parts, …
-            // (interleaved, since later blocks see more keys).
+            // Blocks are independent once the keys are cached: each iteration takes blocks
+            // part, part + parts, … (with threads > 1, one block per iteration).
             let (qs, ks, vs, os) = (Shared(qp.baseAddress!), Shared(kp.baseAddress!), Shared(vp.baseAddress!), Shared(op.baseAddress!))
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let (qBase, kBase, vBase, oBase) = (qs.pointer, ks.pointer, vs.pointer, os.pointer)
