@@ -69,3 +69,17 @@ func gemm(transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
 }
+
+/// Runs one small product on every worker thread, so that OpenBLAS allocates its per-caller
+/// packing buffers when the model loads rather than in the middle of later work.
+func warmUp(threads: Int) {
+    inParallel(4 * threads, threads: threads) { _ in
+        var a = [Float](repeating: 1, count: 64 * 64), c = [Float](repeating: 0, count: 64 * 64)
+        a.withUnsafeMutableBufferPointer { ap in
+            c.withUnsafeMutableBufferPointer { cp in
+                gemm(transposeB: true, m: 64, n: 64, k: 64, alpha: 1, a: ap.baseAddress!, lda: 64,
+                     b: ap.baseAddress!, ldb: 64, c: cp.baseAddress!, ldc: 64)
+            }
+        }
+    }
+}
