@@ -57,7 +57,7 @@ extension GemmaModel {
             gateUp.withUnsafeBufferPointer { gu in
                 gate.withUnsafeMutableBufferPointer { g in
                     let (input, output) = (Shared(gu.baseAddress!), Shared(g.baseAddress!))
-                    inParallel(n, parts: threads) { tokens in
+                    inParallel(n, threads: threads) { tokens in
                         for t in tokens {
                             let row = input.pointer + t * 2 * f, out = output.pointer + t * f
                             for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
@@ -173,52 +173,49 @@ extension GemmaModel {
         let blocks = (n + block - 1) / block
         let widest = global ? start + n : min(start + n, block + c.slidingWindow - 1)
         let packedRows = min(block, n) * group
-        let parts = max(1, min(threads, blocks))
+        let parts = threads == 1 ? 1 : blocks   // blocks go to whichever thread is free
+        // Scratch for every iteration, allocated here: memory first allocated on a worker
+        // thread would grow that thread's malloc arena and stay resident.
+        let scoresSize = packedRows * widest, packedSize = packedRows * hd
+        var scratch = [Float](repeating: 0, count: parts * (scoresSize + 2 * packedSize))
         q.withUnsafeBufferPointer { qp in
         keys.withUnsafeBufferPointer { kp in
         values.withUnsafeBufferPointer { vp in
+        scratch.withUnsafeMutableBufferPointer { scratchPointer in
         out.withUnsafeMutableBufferPointer { op in
-            // Blocks are independent once the keys are cached: part p takes blocks p, p + parts, …
-            // (interleaved, since later blocks see more keys).
             let (qs, ks, vs, os) = (Shared(qp.baseAddress!), Shared(kp.baseAddress!), Shared(vp.baseAddress!), Shared(op.baseAddress!))
+            let work = Shared(scratchPointer.baseAddress!)
+            // Blocks are independent once the keys are cached: each iteration takes blocks
+            // part, part + parts, … (with threads > 1, one block per iteration).
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let (qBase, kBase, vBase, oBase) = (qs.pointer, ks.pointer, vs.pointer, os.pointer)
-                var scores = [Float](repeating: 0, count: packedRows * widest)
-                var packedQ = [Float](repeating: 0, count: packedRows * hd)
-                var packedOut = [Float](repeating: 0, count: packedRows * hd)
-                scores.withUnsafeMutableBufferPointer { sp in
-                packedQ.withUnsafeMutableBufferPointer { pq in
-                packedOut.withUnsafeMutableBufferPointer { po in
-                    for b in stride(from: part, to: blocks, by: parts) {
-                        let b0 = b * block, rows = min(block, n - b0)
-                        // Keys visible to some query in positions start+b0 ..< start+b0+rows.
-                        let first = global ? 0 : max(0, start + b0 - window + 1)
-                        let span = start + b0 + rows - first
-                        for kvHead in 0..<c.kvHeadCount {
-                            for t in 0..<rows {
-                                (pq.baseAddress! + t * group * hd).update(
-                                    from: qBase + (b0 + t) * qWidth + kvHead * group * hd, count: group * hd)
-                            }
-                            gemm(transposeB: true, m: rows * group, n: span, k: hd, alpha: c.queryScale,
-                                 a: pq.baseAddress!, lda: hd, b: kBase + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                 c: sp.baseAddress!, ldc: span)
-                            for r in 0..<(rows * group) {
-                                let position = start + b0 + r / group
-                                let lo = max(first, position - window + 1) - first
-                                softmax(sp.baseAddress! + r * span, span: span, visible: lo...(position - first))
-                            }
-                            gemm(transposeB: false, m: rows * group, n: hd, k: span, alpha: 1,
-                                 a: sp.baseAddress!, lda: span, b: vBase + first * kvWidth + kvHead * hd, ldb: kvWidth,
-                                 c: po.baseAddress!, ldc: hd)
-                            for t in 0..<rows {
-                                (oBase + (b0 + t) * qWidth + kvHead * group * hd).update(
-                                    from: po.baseAddress! + t * group * hd, count: group * hd)
-                            }
+                let sp = work.pointer + part * (scoresSize + 2 * packedSize)
+                let pq = sp + scoresSize, po = pq + packedSize
+                for b in stride(from: part, to: blocks, by: parts) {
+                    let b0 = b * block, rows = min(block, n - b0)
+                    // Keys visible to some query in positions start+b0 ..< start+b0+rows.
+                    let first = global ? 0 : max(0, start + b0 - window + 1)
+                    let span = start + b0 + rows - first
+                    for kvHead in 0..<c.kvHeadCount {
+                        for t in 0..<rows {
+                            (pq + t * group * hd).update(from: qBase + (b0 + t) * qWidth + kvHead * group * hd, count: group * hd)
+                        }
+                        gemm(transposeB: true, m: rows * group, n: span, k: hd, alpha: c.queryScale,
+                             a: pq, lda: hd, b: kBase + first * kvWidth + kvHead * hd, ldb: kvWidth, c: sp, ldc: span)
+                        for r in 0..<(rows * group) {
+                            let position = start + b0 + r / group
+                            let lo = max(first, position - window + 1) - first
+                            softmax(sp + r * span, span: span, visible: lo...(position - first))
+                        }
+                        gemm(transposeB: false, m: rows * group, n: hd, k: span, alpha: 1,
+                             a: sp, lda: span, b: vBase + first * kvWidth + kvHead * hd, ldb: kvWidth, c: po, ldc: hd)
+                        for t in 0..<rows {
+                            (oBase + (b0 + t) * qWidth + kvHead * group * hd).update(from: po + t * group * hd, count: group * hd)
                         }
                     }
-                }}}
+                }
             }
-        }}}}
+        }}}}}
     }
 
     /// Softmax of `row[visible]` in place (after the optional soft cap); the rest set to 0.

@@ -132,6 +132,7 @@ public final class GemmaModel: Sendable {
         }
         inverseFrequencyLocal = frequencies(base: c.ropeBaseLocal, scale: 1)
         inverseFrequencyGlobal = frequencies(base: c.ropeBaseGlobal, scale: c.ropeScalingGlobal)
+        warmUp(threads: self.threads)
     }
 
     /// An empty cache for this model.
