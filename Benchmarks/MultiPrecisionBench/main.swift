@@ -6,6 +6,33 @@ import MultiPrecision
 
 let count = 1024
 let precision = 166
+
+// `MultiPrecisionBench memory`: a million operations, then the growth of resident memory, in a
+// process of its own so that nothing else running can disturb the measurement (used by the tests).
+if CommandLine.arguments.dropFirst().first == "memory" {
+    func resident() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+    let a = try! Interval(parsing: "0.3", precision: precision), b = try! Interval(parsing: "1.7", precision: precision)
+    let x = try! BigFloat(parsing: "0.3", precision: precision)
+    func churn(_ rounds: Int) -> Bool {
+        var sink = false
+        for _ in 0..<rounds {
+            let s = a * b + a          // 2 interval operations
+            let y = x * x - x          // 2 floating-point operations
+            sink = sink != (s.containsZero || y.isZero)
+        }
+        return sink
+    }
+    _ = churn(50_000)                  // warm-up: allocator pools settle
+    let before = resident()
+    _ = churn(250_000)                 // 1,000,000 operations
+    print("resident-before \(before) resident-after \(resident())")
+    exit(0)
+}
+
 let rounds = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200 : 200
 
 let xs = (0..<count).map { i in try! Interval(BigRational(1024 + 3 * i) / BigRational(2048), precision: precision) }

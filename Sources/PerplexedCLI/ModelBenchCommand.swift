@@ -12,7 +12,7 @@ struct ModelBenchCommand: ParsableCommand {
             sequence, so any peer can use the same ones) that yields the next-token logits, best \
             of --repeats runs. Decoding: after a 16-token prompt, --decode greedy steps through \
             the KV cache, each producing full-vocabulary logits; prompt time excluded. \
-            Benchmarks/gemma/run.sh runs this against PyTorch transformers on the same file.
+            Benchmarks/gemma/run runs this against PyTorch transformers on the same file.
             """
     )
 
