@@ -7,7 +7,7 @@ import Reporting
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the main job on built-in defaults: certified Eq. 10 and Eq. 11 at the paper's settings.",
+        abstract: "A quick look: certified Eq. 10 and Eq. 11 at the paper's Fig. 3 settings (the full job is `reproduce --quick`).",
         discussion: """
             Prints certified enclosures of the log-perplexity pplx(a, γ) (Eq. 10) and of the \
             critical accuracy a′ (Eq. 11) for the two panels of Fig. 3: a = 1/2 with several γ, \

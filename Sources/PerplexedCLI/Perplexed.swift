@@ -14,7 +14,8 @@ struct Perplexed: AsyncParsableCommand {
             1/10); certified outputs are intervals rounded outward, so a printed bound is a \
             proven bound.
 
-            Start with `perplexed demo`, then `perplexed help <subcommand>`.
+            Start with `perplexed reproduce --quick` (what `make demo` runs) or `perplexed demo`, then
+            `perplexed help <subcommand>`.
             """,
         version: version,
         subcommands: [

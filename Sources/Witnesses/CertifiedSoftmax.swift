@@ -44,16 +44,10 @@ public struct CertifiedLogSoftmax: Sendable {
         let normaliser = try logSumExp(logits)
         return try tokens.map { try Interval(Double(logits[$0]), precision: precision) - normaliser }
     }
-
-    /// Enclosure of log p_y for the distribution restricted to `support` (renormalised).
-    public func restrictedLogProbability(_ logits: [Float], of token: Int, support: [Int]) throws -> Interval {
-        let normaliser = try logSumExp(support.map { logits[$0] })
-        return try Interval(Double(logits[token]), precision: precision) - normaliser
-    }
 }
 
 /// Float32 softmax with max-shift, as the model's own arithmetic would compute it.
-public func softmax(_ logits: [Float]) -> [Float] {
+func softmax(_ logits: [Float]) -> [Float] {
     let top = logits.max() ?? 0
     var exps = logits.map { Float.exp($0 - top) }
     let total = exps.reduce(0, +)
