@@ -104,11 +104,19 @@ let package = Package(
             path: "Benchmarks/regions/Swift"
         ),
 
+        // Test support: replayable, seeded property checks (PERPLEXED_PROPERTY_SEED).
+        .target(
+            name: "PropertyTesting",
+            dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/PropertyTesting"
+        ),
+
         .testTarget(
             name: "MultiPrecisionTests",
             dependencies: [
                 "MultiPrecision",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                "PropertyTesting",
             ],
             resources: [.copy("Fixtures")]
         ),
@@ -122,6 +130,7 @@ let package = Package(
                 "PerplexityTheory",
                 "MultiPrecision",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                "PropertyTesting",
             ]
         ),
         .testTarget(
@@ -139,6 +148,7 @@ let package = Package(
                 "MultiPrecision",
                 "PerplexityTheory",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                "PropertyTesting",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -2,47 +2,48 @@ import Testing
 import RealModule
 import MultiPrecision
 import PropertyBased
+import PropertyTesting
 
 @Suite struct BigFloatTests {
     @Test("every rounding direction is respected when converting a rational")
     func roundingDirections() async {
-        await propertyCheck(input: rationals, denominators, Gen.int(in: 2...200)) { p, q, bits in
-            let r = rational(p, q)
-            let down = try! BigFloat(r, precision: bits, rounding: .down).exactRational!
-            let up = try! BigFloat(r, precision: bits, rounding: .up).exactRational!
-            let zero = try! BigFloat(r, precision: bits, rounding: .towardZero).exactRational!
-            let away = try! BigFloat(r, precision: bits, rounding: .awayFromZero).exactRational!
-            let nearest = try! BigFloat(r, precision: bits, rounding: .nearest).exactRational!
+        await seededCheck(input: rationals, denominators, Gen.int(in: 2...200)) { p, q, bits in
+            let r = try rational(p, q)
+            let down = try #require(try BigFloat(r, precision: bits, rounding: .down).exactRational)
+            let up = try #require(try BigFloat(r, precision: bits, rounding: .up).exactRational)
+            let zero = try #require(try BigFloat(r, precision: bits, rounding: .towardZero).exactRational)
+            let away = try #require(try BigFloat(r, precision: bits, rounding: .awayFromZero).exactRational)
+            let nearest = try #require(try BigFloat(r, precision: bits, rounding: .nearest).exactRational)
             #expect(down <= r && r <= up)
             #expect(zero.magnitude <= r.magnitude && r.magnitude <= away.magnitude)
             #expect(nearest == down || nearest == up)
-            #expect((nearest - r).magnitude <= (up - down).magnitude * (try! BigRational(1, 2)))
+            #expect((nearest - r).magnitude <= (up - down).magnitude * BigRational(1) / BigRational(2))
         }
     }
 
     @Test("directed decimal output brackets the value")
     func decimalDirections() async {
-        await propertyCheck(input: rationals, denominators, Gen.int(in: 1...40)) { p, q, digits in
-            let r = rational(p, q)
-            let x = try! BigFloat(r, precision: 300)
-            let exact = x.exactRational!
-            let down = try! BigRational(parsing: x.decimal(digits: digits, rounding: .down))
-            let up = try! BigRational(parsing: x.decimal(digits: digits, rounding: .up))
+        await seededCheck(input: rationals, denominators, Gen.int(in: 1...40)) { p, q, digits in
+            let r = try rational(p, q)
+            let x = try BigFloat(r, precision: 300)
+            let exact = try #require(x.exactRational)
+            let down = try BigRational(parsing: x.decimal(digits: digits, rounding: .down))
+            let up = try BigRational(parsing: x.decimal(digits: digits, rounding: .up))
             #expect(down <= exact && exact <= up)
         }
     }
 
     @Test("string ↔ value round trips")
     func roundTrips() async {
-        await propertyCheck(input: rationals, denominators, Gen.int(in: 2...400)) { p, q, bits in
-            let x = try! BigFloat(rational(p, q), precision: bits)
+        await seededCheck(input: rationals, denominators, Gen.int(in: 2...400)) { p, q, bits in
+            let x = try BigFloat(try rational(p, q), precision: bits)
             // Enough digits for the precision make the text read back to the same value.
-            let text = try! x.decimal(digits: x.naturalDigits)
-            let back = try! BigFloat(parsing: text, precision: bits)
+            let text = try x.decimal(digits: x.naturalDigits)
+            let back = try BigFloat(parsing: text, precision: bits)
             #expect(back == x, "\(text) at \(bits) bits")
             // Rationals: description parses back exactly.
-            let r = rational(p, q)
-            #expect(try! BigRational(parsing: r.description) == r)
+            let r = try rational(p, q)
+            #expect(try BigRational(parsing: r.description) == r)
         }
     }
 

@@ -7,7 +7,7 @@ let rationals = Gen.int(in: -1_000_000_000_000...1_000_000_000_000)
     .map { $0 }
 let denominators = Gen.int(in: 1...1_000_000_000)
 
-func rational(_ p: Int, _ q: Int) -> BigRational { try! BigRational(p, q) }
+func rational(_ p: Int, _ q: Int) throws -> BigRational { try BigRational(p, q) }
 
 /// Positive rationals p/q with p in 1…10^12.
 let positiveNumerators = Gen.int(in: 1...1_000_000_000_000)

@@ -3,6 +3,7 @@ import Testing
 import MultiPrecision
 import PerplexityTheory
 import PropertyBased
+import PropertyTesting
 
 /// Identities and limits over random parameters (thousandths, so every input is exact).
 /// What "agrees to Float precision" means for Eq. 11 at (a, γ, s) in thousandths: a few ulps
@@ -16,105 +17,127 @@ func floatTolerance(_ a: Int, _ g: Int, _ s: Int) -> Double {
 }
 
 @Suite struct PropertyTests {
-    static let thousandth = try! BigRational(1, 1000)
-    func milli(_ k: Int) -> BigRational { BigRational(k) * Self.thousandth }
-    func I(_ k: Int) -> Interval { try! Interval(milli(k), precision: bits) }
+    func milli(_ k: Int) -> BigRational { BigRational(k) / BigRational(1000) }
+    func I(_ k: Int) throws -> Interval { try Interval(milli(k), precision: bits) }
 
     @Test("Eq. 11 makes both sides of the iso-perplexity equation equal (certified: overlap, narrow)")
     func isoPerplexity() async {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { a, g, s in
-            let aI = I(a), gI = I(g), sI = I(s)
-            let critical = try! criticalAccuracy(accuracy: aI, gamma: gI, shift: sI)
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { a, g, s in
+            let aI = try I(a), gI = try I(g), sI = try I(s)
+            let critical = try criticalAccuracy(accuracy: aI, gamma: gI, shift: sI)
             let shifted = gI * (1 - sI)
             let base = -(aI * Interval.log(onePlus: -gI)) - ((1 - aI) * Interval.log(gI))
             let moved = -(critical * Interval.log(onePlus: -shifted)) - ((1 - critical) * Interval.log(shifted))
             #expect(base.intersection(moved) != nil, "a=\(a) g=\(g) s=\(s): \(base) vs \(moved)")
             #expect(moved.width.double() < 1e-60 && critical.width.double() < 1e-60)
             // a′ is an accuracy: Eq. 11 never leaves [0, 1] (it is < 1 for Δ < γ).
-            #expect(!critical.isCertainlyNegative && critical.isCertainlyLess(than: try! Interval(1, precision: bits)))
+            let one = try Interval(1, precision: bits)
+            #expect(!critical.isCertainlyNegative && critical.isCertainlyLess(than: one))
         }
     }
 
     @Test("a′ = a at Δ = 0, in every type")
     func noShift() async {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499)) { a, g in
-            #expect(try! criticalAccuracy(accuracy: I(a), gamma: I(g), delta: I(0)).contains(milli(a)))
-            let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, delta: 0)
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499)) { a, g in
+            #expect(try criticalAccuracy(accuracy: I(a), gamma: I(g), delta: I(0)).contains(milli(a)))
+            let d = try criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, delta: 0)
             #expect(abs(d - Double(a) / 1000) < 1e-13)
-            let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: 0)
+            let f = try criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: 0)
             #expect(abs(Double(f) - Double(a) / 1000) < floatTolerance(a, g, 0), "a=\(a) g=\(g): \(f)")
         }
     }
 
     @Test("a′ → 1 as Δ → γ, exactly 1 at Δ = γ, never NaN (Float, Double, BigFloat, Interval)")
     func limitAtGamma() async {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499)) { a, g in
-            let one = try! Interval(1, precision: bits)
-            #expect(try! criticalAccuracy(accuracy: I(a), gamma: I(g), shift: one).contains(BigRational(1)))
-            #expect(try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: 1) == 1)
-            #expect(try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: 1) == 1)
-            #expect(try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: Float(g) / 1000) == 1)
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499)) { a, g in
+            let one = try Interval(1, precision: bits)
+            #expect(try criticalAccuracy(accuracy: I(a), gamma: I(g), shift: one).contains(BigRational(1)))
+            #expect(try criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: 1) == 1)
+            #expect(try criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: 1) == 1)
+            #expect(try criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, delta: Float(g) / 1000) == 1)
             // Approaching the limit: 1 − a′ shrinks towards 0 (like 1/|log γ′|), without NaN.
             var previous = 2.0
             for k in [3, 6, 12, 30] {
-                let s = try! Interval(BigRational(1) - (try! BigRational(1, 1)) / BigRational(10).power(k), precision: bits)
-                let gap = (1 - (try! criticalAccuracy(accuracy: I(a), gamma: I(g), shift: s))).upper.double()
+                let s = try Interval(BigRational(1) - (try BigRational(1, 1)) / BigRational(10).power(k), precision: bits)
+                let gap = (1 - (try criticalAccuracy(accuracy: I(a), gamma: I(g), shift: s))).upper.double()
                 #expect(gap >= 0 && gap < previous, "a=\(a) g=\(g) k=\(k): 1 − a′ = \(gap)")
                 previous = gap
             }
             #expect(previous < 0.1)
-            let nearFloat = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(1).nextDown)
+            let nearFloat = try criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(1).nextDown)
             #expect(!nearFloat.isNaN && nearFloat <= 1)
         }
     }
 
     @Test("Temperature and its inverse compose to the identity (V = 2 and V > 2)")
     func temperatureRoundTrip() async {
-        await propertyCheck(input: Gen.int(in: 1...998), Gen.int(in: 50...5000), Gen.int(in: 2...1000)) { g, t, V in
+        await seededCheck(input: Gen.int(in: 1...998), Gen.int(in: 50...5000), Gen.int(in: 2...1000)) { g, t, V in
             guard milli(g) < BigRational(V - 1) / BigRational(V) else { return }
-            let theta = try! Interval(milli(t), precision: bits)
-            let tempered = try! temperedGamma(gamma: I(g), theta: theta, vocabulary: V)
+            let theta = try Interval(milli(t), precision: bits)
+            let tempered = try temperedGamma(gamma: I(g), theta: theta, vocabulary: V)
             guard tempered.isCertainlyPositive, tempered.upper.double() > 1e-300 else { return }  // γ′ underflowed to 0
-            let back = try! temperature(gamma: I(g), targetGamma: tempered, vocabulary: V)
+            let back = try temperature(gamma: I(g), targetGamma: tempered, vocabulary: V)
             #expect(back.contains(milli(t)), "g=\(g) θ=\(t) V=\(V): \(back)")
             #expect(back.relativeWidth.double() < 1e-50)
-            let d = try! temperature(gamma: Double(g) / 1000, targetGamma: temperedGamma(gamma: Double(g) / 1000, theta: Double(t) / 1000, vocabulary: V), vocabulary: V)
+            let d = try temperature(gamma: Double(g) / 1000, targetGamma: temperedGamma(gamma: Double(g) / 1000, theta: Double(t) / 1000, vocabulary: V), vocabulary: V)
             #expect(abs(d - Double(t) / 1000) <= 1e-9 * Double(t) / 1000, "g=\(g) θ=\(t) V=\(V): \(d)")
         }
     }
 
     @Test("Bernoulli: (1−γ)^N >= 1 − Nγ (Boole's bound never undercuts the exact failure probability)")
     func bernoulli() async {
-        await propertyCheck(input: Gen.int(in: 0...999), Gen.int(in: 1...100_000)) { g, N in
-            let s = try! sampling(gamma: I(g), length: N)
+        await seededCheck(input: Gen.int(in: 0...999), Gen.int(in: 1...100_000)) { g, N in
+            let s = try sampling(gamma: I(g), length: N)
             #expect(!s.copyProbability.isCertainlyLess(than: 1 - s.booleBound), "g=\(g) N=\(N)")
             #expect(!s.booleBound.isCertainlyLess(than: s.failureProbability))
-            let d = try! sampling(gamma: Double(g) / 1000, length: N)
+            let d = try sampling(gamma: Double(g) / 1000, length: N)
             #expect(d.copyProbability >= 1 - d.booleBound - 1e-15)
         }
     }
 
     @Test("Double and Float agree with the certified interval to their own precision")
     func floatsAgreeWithIntervals() async {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { a, g, s in
-            let exact = try! criticalAccuracy(accuracy: I(a), gamma: I(g), shift: I(s)).midpoint.double()
-            let d = try! criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: Double(s) / 1000)
-            let f = try! criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(s) / 1000)
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { a, g, s in
+            let exact = try criticalAccuracy(accuracy: I(a), gamma: I(g), shift: I(s)).midpoint.double()
+            let d = try criticalAccuracy(accuracy: Double(a) / 1000, gamma: Double(g) / 1000, shift: Double(s) / 1000)
+            let f = try criticalAccuracy(accuracy: Float(a) / 1000, gamma: Float(g) / 1000, shift: Float(s) / 1000)
             #expect(abs(d - exact) < 1e-13, "a=\(a) g=\(g) s=\(s)")
             #expect(abs(Double(f) - exact) < floatTolerance(a, g, s), "a=\(a) g=\(g) s=\(s)")
         }
     }
 
-    @Test("The Lemma 3.1 bound falls below ξ from n′ on, and the printed bound is negative there")
+    @Test("The corrected Lemma 3.1 bound falls below ξ from n′ on; the printed Appendix A bound is negative at every feasible point")
     func lemmaThresholdSuffices() async {
-        await propertyCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...500), Gen.int(in: 1...999), Gen.int(in: 1...1000)) { xi, m, e, d in
-            let (t, eta) = try! lemmaThreshold(xi: milli(xi), margin: milli(m), floor: milli(e), delta: milli(d))
-            let xiI = I(xi)
+        // m in (0, 1/2) as Eq. 5 requires (the library rejects m = 1/2); the floor ε is drawn
+        // inside the lemma's hypotheses: p(α_k) > 1/2 + m leaves at most 1/2 − m for the two
+        // other symbols of {0, 1, |}, each at least ε, so ε = r·(1/2 − m)/2 with r in (0, 1].
+        await seededCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 1...1000), Gen.int(in: 1...1000)) { xi, m, r, d in
+            let margin = milli(m)
+            let floor = milli(r) * (BigRational(1) / BigRational(2) - margin) / BigRational(2)
+            let (t, eta) = try lemmaThreshold(xi: milli(xi), margin: margin, floor: floor, delta: milli(d))
+            let context = "ξ=\(xi)/1000 m=\(m)/1000 ε=\(floor) δ=\(d)/1000 n′=\(t.threshold)"
+            // η = min(m, ξ/4) and n′ = max(⌊1/δ⌋, ⌈−2 log ε/ξ⌉) + 1, checked from their definitions.
+            #expect(eta == min(margin, milli(xi) / BigRational(4)), "\(context)")
+            let c = t.continuityLength, D = t.dilutionLength
+            #expect(t.threshold == max(c, D), "\(context)")
+            // c − 1 = ⌊1/δ⌋: exact.
+            #expect(BigRational(c - 1) <= BigRational(1) / milli(d) && BigRational(1) / milli(d) < BigRational(c), "\(context)")
+            #expect(BigRational(1) / BigRational(t.threshold + 1) < milli(d), "\(context)")
+            // D − 1 = ⌈−2 log ε/ξ⌉: the enclosure must be consistent with D − 2 < x ≤ D − 1.
+            let floorI = try Interval(floor, precision: bits), xiI = try I(xi)
+            let dilution = -2 * Interval.log(floorI) / xiI
+            #expect(!dilution.isCertainlyLess(than: try Interval(D - 2, precision: bits)), "\(context): \(dilution)")
+            #expect(!(try Interval(D - 1, precision: bits)).isCertainlyLess(than: dilution), "\(context): \(dilution)")
             for N in [t.threshold, t.threshold + 1, 2 * t.threshold] {
-                let bound = try! lemmaBound(length: N, eta: try! Interval(eta, precision: bits), floor: I(e))
-                #expect(bound.isCertainlyLess(than: xiI), "ξ=\(xi) m=\(m) ε=\(e) δ=\(d) N=\(N): \(bound)")
+                let bound = try lemmaBound(length: N, eta: try Interval(eta, precision: bits), floor: floorI)
+                #expect(bound.isCertainlyLess(than: xiI), "\(context) N=\(N): \(bound)")
             }
-            #expect(BigRational(1) / BigRational(t.threshold + 1) < milli(d))
+            // The printed bound −(1/n)(log(1/2 + m) − log ε + (n − 1)m) is negative whenever
+            // ε < 1/2 + m, which every feasible floor satisfies: it cannot bound |Δ|.
+            for n in [1, 16, t.threshold] {
+                let printed = try printedAppendixBound(length: n, epsilon: try Interval(margin, precision: bits), floor: floorI)
+                #expect(printed.isCertainlyNegative, "\(context) n_c=\(n): printed bound \(printed)")
+            }
         }
     }
 }
@@ -122,19 +145,19 @@ func floatTolerance(_ a: Int, _ g: Int, _ s: Int) -> Double {
 @Suite struct InverseProblemTests {
     @Test("shiftReaching: at every returned shift, Eq. 11 gives the target accuracy")
     func shiftReachingSolves() async {
-        await propertyCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...499), Gen.int(in: 1...999)) { a, g, t in
-            let thousandth = try! BigRational(1, 1000)
+        await seededCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...499), Gen.int(in: 1...999)) { a, g, t in
+            let thousandth = BigRational(1) / BigRational(1000)
             let A = BigRational(a) * thousandth, G = BigRational(g) * thousandth, target = BigRational(t) * thousandth
-            let shifts = try! shiftReaching(targetAccuracy: target, accuracy: A, gamma: G, precision: 128)
-            let gI = try! Interval(G, precision: 128)
-            let L = try! logPerplexity(accuracy: try! Interval(A, precision: 128), gamma: gI).total
+            let shifts = try shiftReaching(targetAccuracy: target, accuracy: A, gamma: G, precision: 128)
+            let gI = try Interval(G, precision: 128)
+            let L = try logPerplexity(accuracy: try Interval(A, precision: 128), gamma: gI).total
             for delta in shifts {
                 #expect(delta.width.double() < 1e-30, "a=\(a) g=\(g) t=\(t): \(delta)")
                 // Certified, because a Double Δ near γ loses γ′ = γ − Δ to cancellation.
                 let shifted = gI - delta
                 guard shifted.isCertainlyPositive else { continue }  // γ′ below 128-bit resolution of γ
                 let critical = criticalAccuracy(logPerplexity: L, shiftedGamma: shifted)
-                let goal = try! Interval(target, precision: 128)
+                let goal = try Interval(target, precision: 128)
                 #expect(critical.intersection(goal) != nil || abs(critical.midpoint.double() - goal.midpoint.double()) < 1e-25,
                         "a=\(a) g=\(g) t=\(t): a′ = \(critical) at Δ = \(delta)")
             }

@@ -3,6 +3,7 @@ import Testing
 import MultiPrecision
 import PerplexityTheory
 import PropertyBased
+import PropertyTesting
 
 // Property tests of the section 4 theorems in Proofs/ (eq-10, eq-11, half-accuracy, free-lunch,
 // limit-to-one, gamma-fit, two-parameter). Parameters are exact rationals built from random
@@ -36,7 +37,7 @@ import PropertyBased
 
     @Test("Eq. 10 is the mean of −log p of a homogeneous scored sequence, split by correctness")
     func scoredSequence() async throws {
-        await propertyCheck(input: Gen.int(in: 1...60), Gen.int(in: 0...60), Gen.int(in: 1...999), Gen.int(in: 0...1_000_000)) { n, r, g, seed in
+        await seededCheck(input: Gen.int(in: 1...60), Gen.int(in: 0...60), Gen.int(in: 1...999), Gen.int(in: 0...1_000_000)) { n, r, g, seed in
             let right = r % (n + 1)
             try homogeneous(inDouble, n: n, right: right, g: g, seed: seed)
             try homogeneous(inBig, n: n, right: right, g: g, seed: seed)
@@ -61,7 +62,7 @@ import PropertyBased
 
     @Test("Eq. 10 is affine in a and equals H(a) + KL(a ‖ 1 − γ)")
     func entropyPlusDivergence() async throws {
-        await propertyCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...999)) { k, g in
+        await seededCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...999)) { k, g in
             try crossEntropy(inDouble, k: k, g: g)
             try crossEntropy(inBig, k: k, g: g)
             try crossEntropy(inInterval, k: k, g: g)
@@ -89,7 +90,7 @@ import PropertyBased
 
     @Test("Eq. 11: the stable form equals the printed form and solves pplx(a′, γ′) = pplx(a, γ)")
     func printedAndStable() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
             try solves(inDouble, k: k, g: g, j: j)
             try solves(inBig, k: k, g: g, j: j)
             try solves(inInterval, k: k, g: g, j: j)
@@ -106,7 +107,7 @@ import PropertyBased
 
     @Test("Gap identity: a′ − a = (pplx(a, γ′) − pplx(a, γ)) / L(γ′)")
     func gapIdentity() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
             try gap(inDouble, k: k, g: g, j: j)
             try gap(inBig, k: k, g: g, j: j)
             try gap(inInterval, k: k, g: g, j: j)
@@ -131,7 +132,7 @@ import PropertyBased
 
     @Test("At a = 1/2 the closed form of a′ − 1/2 holds and is positive for 0 < Δ < γ < 1/2")
     func halfRaises() async throws {
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 1...999)) { g, j in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 1...999)) { g, j in
             try closedForm(inDouble, g: g, j: j)
             try closedForm(inBig, g: g, j: j)
             try closedForm(inInterval, g: g, j: j)
@@ -168,7 +169,7 @@ import PropertyBased
 
     @Test("At a = 1/2, a′ increases strictly with Δ (certified Dual slope, ordered pairs, h(t) > 0)")
     func halfMonotone() async throws {
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...999), Gen.int(in: 0...999)) { g, j1, j2 in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...999), Gen.int(in: 0...999)) { g, j1, j2 in
             try increasing(inDouble, g: g, j1: j1, j2: j2)
             try increasing(inBig, g: g, j1: j1, j2: j2)
             try increasing(inInterval, g: g, j1: j1, j2: j2)
@@ -185,7 +186,7 @@ import PropertyBased
 
     @Test("Whenever a ≤ 1 − γ every shift 0 < Δ < γ raises the bar: a′ > a")
     func calibratedOrOverConfident() async throws {
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 1...999)) { g, v, j in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 1...999)) { g, v, j in
             try overConfident(inDouble, g: g, v: v, j: j)
             try overConfident(inBig, g: g, v: v, j: j)
             try overConfident(inInterval, g: g, v: v, j: j)
@@ -218,7 +219,7 @@ import PropertyBased
         // Step h = 10^-6·γ in Double: truncation ~h²·|a‴| ≲ 10^-12/γ, rounding ~10^-16/h ≲ 10^-10/γ²·γ;
         // 10^-6 relative covers both for γ ≥ 1/100. In BigFloat h = 10^-25·γ: truncation ~10^-50/γ,
         // rounding ~10^-77/10^-28; 10^-40 relative.
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 10...490)) { k, g in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 10...490)) { k, g in
             try slope(inDouble, k: k, g: g, step: 1e-6, tolerance: 1e-6)
             try slope(inBig, k: k, g: g, step: inBig.q(try BigRational(parsing: "1e-25")), tolerance: inBig.q(try BigRational(parsing: "1e-40")))
         }
@@ -269,7 +270,7 @@ import PropertyBased
 
     @Test("The slope at Δ = 0 is negative iff a > 1 − γ, and under-confident bases dip below a exactly until the confident root")
     func criterion() async throws {
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 10...1000)) { g, k, u in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 10...1000)) { g, k, u in
             // The sign, certified, on both sides of the calibrated line and on it.
             let a = inInterval.q(milli(k)), γ = inInterval.q(milli(g))
             let slope = try criticalAccuracySlopeAtZero(accuracy: a, gamma: γ)
@@ -298,7 +299,7 @@ import PropertyBased
         // The relative error of the leading term is O(Δ/γ²) (a‴/a″ ~ 1/γ, and 1/L(γ − Δ)):
         // Double with Δ = 10^-4·γ, γ ≥ 1/20: ≲ 10^-4/0.05·few, plus rounding 10^-16/(a′ − a ≳ 10^-10);
         // 1e-2 relative. BigFloat with Δ = 10^-20·γ: 10^-12 relative.
-        await propertyCheck(input: Gen.int(in: 50...450), Gen.int(in: 1...999)) { g, j in
+        await seededCheck(input: Gen.int(in: 50...450), Gen.int(in: 1...999)) { g, j in
             try secondOrder(inDouble, g: g, exponent: 4, tolerance: 1e-2)
             try secondOrder(inBig, g: g, exponent: 20, tolerance: inBig.q(try BigRational(parsing: "1e-12")))
             // Positivity everywhere on the calibrated line, certified.
@@ -347,7 +348,7 @@ extension Int {
 
     @Test("0 ≤ a′ ≤ 1, a′ < 1 for Δ < γ unless a = 1 and Δ = 0, and 1 − a′ ≤ pplx(a, γ)/L(γ′) → 0")
     func limit() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 0...999)) { k, g, j in
             try squeeze(inDouble, k: k, g: g, j: j, deepExponent: 300)
             try squeeze(inBig, k: k, g: g, j: j, deepExponent: 400)
             try squeeze(inInterval, k: k, g: g, j: j, deepExponent: 400)
@@ -374,7 +375,7 @@ extension Int {
 
     @Test("a′ increases on the final stretch s ∈ [99/100, 1) for γ ≥ 1/20")
     func finalIncrease() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 50...499), Gen.int(in: 1...1000)) { k, g, j in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 50...499), Gen.int(in: 1...1000)) { k, g, j in
             try finalStretch(inDouble, k: k, g: g, j: j)
             try finalStretch(inBig, k: k, g: g, j: j)
             try finalStretch(inInterval, k: k, g: g, j: j)
@@ -406,7 +407,7 @@ extension Int {
 
     @Test("pplx(a, ·) is strictly convex with minimum H(a) at γ = 1 − a")
     func convexMinimum() async throws {
-        await propertyCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...999)) { k, x in
+        await seededCheck(input: Gen.int(in: 1...999), Gen.int(in: 1...999)) { k, x in
             try convexity(inDouble, k: k, x: x)
             try convexity(inBig, k: k, x: x)
             try convexity(inInterval, k: k, x: x)
@@ -419,7 +420,7 @@ extension Int {
         // bisection resolves a root to 2^-248 absolute (not relative, as documented), so a root
         // nearer 0 or 1 than that comes back as e.g. [0, 2e-78] with no relative accuracy
         // (branch `theory` brackets roots near 0 by powers of two; the end next to 1 remains).
-        await propertyCheck(count: 40, input: Gen.int(in: 25...975), Gen.int(in: 1...300)) { k, l in
+        await seededCheck(count: 40, input: Gen.int(in: 25...975), Gen.int(in: 1...300)) { k, l in
             let aq = milli(k), Lq = try BigRational(l, 100)
             let fit = try fitGamma(logPerplexity: Lq, accuracy: aq, precision: 256)
             let a = inBig.q(aq), L = inBig.q(Lq)
@@ -491,7 +492,7 @@ extension Int {
 
     @Test("The two-parameter a′ reduces to Eq. 11, solves its iso-perplexity equation and obeys the gap identity")
     func reduction() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...998), Gen.int(in: 1...999), Gen.int(in: 0...999), Gen.int(in: 0...999)) { k, r, w, dr, dw in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...998), Gen.int(in: 1...999), Gen.int(in: 0...999), Gen.int(in: 0...999)) { k, r, w, dr, dw in
             try reduces(inDouble, k: k, r: r, w: w, dr: dr, dw: dw)
             try reduces(inBig, k: k, r: r, w: w, dr: dr, dw: dw)
             try reduces(inInterval, k: k, r: r, w: w, dr: dr, dw: dw)
@@ -512,7 +513,7 @@ extension Int {
     @Test("Right-only shifts lower the bar (a′ ≤ a); wrong-only shifts raise it (a′ ≥ a)")
     func oneSidedShifts() async throws {
         // γr + γw < 1 keeps every one-sided shift admissible (γw′ ≤ γw < 1 − γr ≤ 1 − γr′).
-        await propertyCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 1...499), Gen.int(in: 1...999)) { k, r, w, d in
+        await seededCheck(input: Gen.int(in: 0...1000), Gen.int(in: 1...499), Gen.int(in: 1...499), Gen.int(in: 1...999)) { k, r, w, d in
             try oneSided(inDouble, k: k, r: r, w: w, d: d)
             try oneSided(inBig, k: k, r: r, w: w, d: d)
             try oneSided(inInterval, k: k, r: r, w: w, d: d)

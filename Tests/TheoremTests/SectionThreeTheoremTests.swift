@@ -3,6 +3,7 @@ import Testing
 import MultiPrecision
 import PerplexityTheory
 import PropertyBased
+import PropertyTesting
 
 // Property tests of the section 3 theorems in Proofs/ (temperature, boole, lemma-3-1, prop-3-2,
 // cor-3-3, prop-3-6, cor-3-7): Double, BigFloat at 256 bits and, where cheap, certified 256-bit
@@ -38,7 +39,7 @@ import PropertyBased
     @Test("Eq. 7 maps (0, 1/2) into itself, increases strictly in θ, and θ = 1 is the identity")
     func intoAndMonotone() async throws {
         // θ ∈ [1/100, 100]: ℓ/θ ≤ 691, so γ′ ≥ e^-691 stays a normal Double.
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 10...100_000), Gen.int(in: 10...100_000)) { g, t1, t2 in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 10...100_000), Gen.int(in: 10...100_000)) { g, t1, t2 in
             try eq7(inDouble, g: g, t1: t1, t2: t2)
             try eq7(inBig, g: g, t1: t1, t2: t2)
             try eq7(inInterval, g: g, t1: t1, t2: t2)
@@ -69,7 +70,7 @@ import PropertyBased
 
     @Test("Eq. 7 with V symbols equals tempering the explicit vector; the inverse recovers θ")
     func vocabularyAndInverse() async throws {
-        await propertyCheck(input: Gen.int(in: 1...999), Gen.int(in: 50...20_000), Gen.int(in: 2...40)) { g, t, V in
+        await seededCheck(input: Gen.int(in: 1...999), Gen.int(in: 50...20_000), Gen.int(in: 2...40)) { g, t, V in
             // γ ≤ 0.9·(V − 1)/V keeps ℓ(γ) ≥ 0.2, so the inverse is well conditioned in Double.
             guard 10 * g * V <= 9_000 * (V - 1) else { return }
             try vocabulary(inDouble, g: g, t: t, V: V)
@@ -95,7 +96,7 @@ import PropertyBased
 
     @Test("Temperature keeps the accuracy and moves only the confidence: θ = L(γ)/L(1 − a) reaches the least perplexity H(a)")
     func optimalTemperature() async throws {
-        await propertyCheck(input: Gen.int(in: 501...999), Gen.int(in: 1...499), Gen.int(in: 50...20_000)) { k, g, t in
+        await seededCheck(input: Gen.int(in: 501...999), Gen.int(in: 1...499), Gen.int(in: 50...20_000)) { k, g, t in
             try optimal(inDouble, k: k, g: g, t: t)
             try optimal(inBig, k: k, g: g, t: t)
             try optimal(inInterval, k: k, g: g, t: t)
@@ -111,7 +112,7 @@ import PropertyBased
 
     @Test("Temperatures compose: θ₂ after θ₁ is θ₁θ₂")
     func compose() async throws {
-        await propertyCheck(input: Gen.int(in: 1...499), Gen.int(in: 100...10_000), Gen.int(in: 100...10_000), Gen.int(in: 2...10)) { g, t1, t2, V in
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 100...10_000), Gen.int(in: 100...10_000), Gen.int(in: 2...10)) { g, t1, t2, V in
             try composition(inDouble, g: g, t1: t1, t2: t2, V: V)
             try composition(inBig, g: g, t1: t1, t2: t2, V: V)
             try composition(inInterval, g: g, t1: t1, t2: t2, V: V)
@@ -133,7 +134,7 @@ import PropertyBased
 
     @Test("Boole: 1 − Π(1 − x_k) ≤ Σ x_k for any x_k ∈ [0, 1]")
     func productInequality() async throws {
-        await propertyCheck(input: Gen.int(in: 0...1000).array(of: 1...100)) { xs in
+        await seededCheck(input: Gen.int(in: 0...1000).array(of: 1...100)) { xs in
             // Exactly, in rationals: the miscopy probability is the sum over the first error,
             // 1 − Π(1 − x_k) = Σ_k Π_{j<k}(1 − x_j)·x_k, and each term is at most x_k.
             var survive = BigRational(1), firstError = BigRational(0), sum = BigRational(0)
@@ -182,7 +183,7 @@ import PropertyBased
 
     @Test("Bernoulli with its gap: 0 ≤ (1 − γ)^N − (1 − Nγ) ≤ N(N − 1)γ²/2")
     func bernoulliGap() async throws {
-        await propertyCheck(input: Gen.int(in: 0...999), Gen.int(in: 0...6), Gen.int(in: 1...3000)) { g, p, N in
+        await seededCheck(input: Gen.int(in: 0...999), Gen.int(in: 0...6), Gen.int(in: 1...3000)) { g, p, N in
             try bernoulli(inDouble, g: g, p: p, N: N)
             try bernoulli(inBig, g: g, p: p, N: N)
             try bernoulli(inInterval, g: g, p: p, N: N)
@@ -207,12 +208,12 @@ struct SyntheticCopy {
 
     init(length n: Int, margin m: BigRational, eta η: BigRational, floor ε: BigRational, seed: Int) {
         var rng = SplitMix(seed: seed)
-        func unit() -> BigRational { try! BigRational(1 + rng.int(in: 0...999_999), 1_000_000) }
-        let half = try! BigRational(1, 2)
+        func unit() -> BigRational { BigRational(1 + rng.int(in: 0...999_999)) / BigRational(1_000_000) }
+        let half = BigRational(1) / BigRational(2)
         let low = half + m, high = BigRational(1) - 2 * ε
         flip = rng.int(in: 0...(n - 1))
         if rng.int(in: 0...3) == 0 {
-            let tiny = try! BigRational(1, 1_000_000_000)
+            let tiny = BigRational(1) / BigRational(1_000_000_000)
             for k in 0..<n {
                 p.append(k == flip ? high : low + tiny)
                 q.append(k == flip ? ε : low + tiny - η)
@@ -276,7 +277,7 @@ struct SyntheticCopy {
 
     @Test("Corrected Lemma 3.1: below ξ at N = n′, n′ + k and 2n′ (and already at the smaller lengths of Remark (i)), with 1/(N + 1) < δ")
     func thresholdSuffices() async throws {
-        await propertyCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 1...333), Gen.int(in: 0...9), Gen.int(in: 1...1000), Gen.int(in: 1...1000)) { xi, m, e, p, d, k in
+        await seededCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 1...333), Gen.int(in: 0...9), Gen.int(in: 1...1000), Gen.int(in: 1...1000)) { xi, m, e, p, d, k in
             try threshold(inDouble, xi: xi, m: m, e: e, p: p, d: d, k: k)
             try threshold(inBig, xi: xi, m: m, e: e, p: p, d: d, k: k)
             try threshold(inInterval, xi: xi, m: m, e: e, p: p, d: d, k: k)
@@ -296,7 +297,7 @@ struct SyntheticCopy {
     func syntheticCopies() async throws {
         // m = k/1000·10^-p (small margins often) and η = m half of the time, where the worst case
         // of the proof makes the bound nearly tight.
-        await propertyCheck(input: Gen.int(in: 1...64), Gen.int(in: 1...400), Gen.int(in: 0...2), Gen.int(in: 0...2000), Gen.int(in: 1...100), Gen.int(in: 0...1_000_000)) { n, m, p, f, e, seed in
+        await seededCheck(input: Gen.int(in: 1...64), Gen.int(in: 1...400), Gen.int(in: 0...2), Gen.int(in: 0...2000), Gen.int(in: 1...100), Gen.int(in: 0...1_000_000)) { n, m, p, f, e, seed in
             let mq = milli(m) / BigRational(10).power(p)
             let ηq = mq * milli(min(f, 1000))
             // ε ≤ (1/2 − m)/4 leaves room for p_k ∈ (1/2 + m, 1 − 2ε].
@@ -311,7 +312,7 @@ struct SyntheticCopy {
 
     @Test("Appendix A as printed is negative whenever ε < 1/2, including at the prover's counterexample")
     func printedNegative() async throws {
-        await propertyCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 0...6)) { n, margin, e, p in
+        await seededCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 0...6)) { n, margin, e, p in
             let ϵ = milli(margin), ε = floorValue(e, p)
             let inD = try printedAppendixBound(length: n, epsilon: ϵ.doubleApproximation, floor: ε.doubleApproximation)
             let inB = try printedAppendixBound(length: n, epsilon: inBig.q(ϵ), floor: inBig.q(ε))
@@ -346,7 +347,7 @@ struct SyntheticCopy {
 
     @Test("Prop. 3.2: −log(1 − γ) ≤ bound < −log(1 − γ) + ξ for N ≥ n′")
     func collapsing() async throws {
-        await propertyCheck(input: Gen.int(in: 0...499), Gen.int(in: 1...1000), Gen.int(in: 1...333), Gen.int(in: 1...1000), Gen.int(in: 1...1000)) { g, xi, e, d, k in
+        await seededCheck(input: Gen.int(in: 0...499), Gen.int(in: 1...1000), Gen.int(in: 1...333), Gen.int(in: 1...1000), Gen.int(in: 1...1000)) { g, xi, e, d, k in
             try proposition(inDouble, g: g, xi: xi, e: e, d: d, k: k)
             try proposition(inBig, g: g, xi: xi, e: e, d: d, k: k)
             try proposition(inInterval, g: g, xi: xi, e: e, d: d, k: k)
@@ -370,7 +371,7 @@ struct SyntheticCopy {
 
     @Test("Cor. 3.3: the limit bound −log(1 − γ) lies in [γ, γ/(1 − γ)], and the flipped position keeps pplx(β_N) above log 2 / N")
     func vanishing() async throws {
-        await propertyCheck(input: Gen.int(in: 0...499), Gen.int(in: 1...40), Gen.int(in: 1...32), Gen.int(in: 0...1_000_000)) { g, exponent, n, seed in
+        await seededCheck(input: Gen.int(in: 0...499), Gen.int(in: 1...40), Gen.int(in: 1...32), Gen.int(in: 0...1_000_000)) { g, exponent, n, seed in
             try limit(inDouble, γq: milli(g))
             try limit(inBig, γq: milli(g))
             try limit(inInterval, γq: milli(g))
@@ -393,7 +394,7 @@ struct SyntheticCopy {
         // γ, ϵ = k/10^5, so that N(γ + ϵ) ≤ 0.8 and the bound is informative.
         let γq = try BigRational(g, 100_000), ϵq = try BigRational(e, 100_000)
         var rng = SplitMix(seed: seed)
-        func unit() -> BigRational { try! BigRational(rng.int(in: 0...1_000_000), 1_000_000) }
+        func unit() -> BigRational { BigRational(rng.int(in: 0...1_000_000)) / BigRational(1_000_000) }
         // α-run probabilities p_k ∈ [1 − γ, 1]; β-run within ϵ of them. One case in four is the
         // worst case p_k = 1 − γ, q_k = 1 − γ − ϵ, where Eq. 8 is sharp to first order.
         let worst = rng.int(in: 0...3) == 0
@@ -412,7 +413,7 @@ struct SyntheticCopy {
 
     @Test("Prop. 3.6: synthetic β-prompts within ϵ copy α_N with probability at least 1 − N(γ + ϵ)")
     func emitsAlpha() async throws {
-        await propertyCheck(input: Gen.int(in: 1...200), Gen.int(in: 0...200), Gen.int(in: 0...200), Gen.int(in: 0...1_000_000)) { n, g, e, seed in
+        await seededCheck(input: Gen.int(in: 1...200), Gen.int(in: 0...200), Gen.int(in: 0...200), Gen.int(in: 0...1_000_000)) { n, g, e, seed in
             try eq8(inDouble, n: n, g: g, e: e, seed: seed)
             try eq8(inBig, n: n, g: g, e: e, seed: seed)
         }
@@ -434,7 +435,7 @@ struct SyntheticCopy {
 
     @Test("Section 3.3 regimes follow Nγ and Nϵ against τ, and in the third (1 − γ)^N ≤ e^(−τ)")
     func threeRegimes() async throws {
-        await propertyCheck(input: Gen.int(in: 1...5000), Gen.int(in: 0...1000), Gen.int(in: 0...1000)) { n, g, e in
+        await seededCheck(input: Gen.int(in: 1...5000), Gen.int(in: 0...1000), Gen.int(in: 0...1000)) { n, g, e in
             try regimes(inDouble, n: n, g: g, e: e)
             try regimes(inBig, n: n, g: g, e: e)
             try regimes(inInterval, n: n, g: g, e: e)
@@ -469,8 +470,8 @@ struct SyntheticCopy {
 
     func check<T: PerplexityScalar>(_ s: Scalars<T>, V: Int, n: Int, seed: Int, step: T, fdTolerance: T) throws {
         var rng = SplitMix(seed: seed)
-        let w = (0..<V).map { _ in s.q(try! BigRational(rng.int(in: -5000...5000), 1000)) }
-        let cq = (0..<n).map { _ in try! BigRational(rng.int(in: -2000...2000), 1000) }
+        let w = (0..<V).map { _ in s.q(BigRational(rng.int(in: -5000...5000)) / BigRational(1000)) }
+        let cq = (0..<n).map { _ in BigRational(rng.int(in: -2000...2000)) / BigRational(1000) }
         let c = cq.map { s.q($0) }
         let y = (0..<n).map { _ in rng.int(in: 0...(V - 1)) }
         let K = s.q(cq.map(\.magnitude).max()!)
@@ -512,7 +513,7 @@ struct SyntheticCopy {
     func gradients() async throws {
         // Difference quotients: Double h = 10^-6 (truncation ~h²·|ℓ‴| ≲ 10^-10, rounding
         // ~10^-16/h = 10^-10), compared to 10^-6; BigFloat h = 10^-30, compared to 10^-40.
-        await propertyCheck(count: 60, input: Gen.int(in: 2...6), Gen.int(in: 1...20), Gen.int(in: 0...1_000_000)) { V, n, seed in
+        await seededCheck(count: 60, input: Gen.int(in: 2...6), Gen.int(in: 1...20), Gen.int(in: 0...1_000_000)) { V, n, seed in
             try check(inDouble, V: V, n: n, seed: seed, step: 1e-6, fdTolerance: 1e-6)
             try check(inBig, V: V, n: n, seed: seed, step: inBig.q(try BigRational(parsing: "1e-30")), fdTolerance: inBig.q(try BigRational(parsing: "1e-40")))
         }

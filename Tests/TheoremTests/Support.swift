@@ -21,7 +21,8 @@ struct Scalars<T: PerplexityScalar>: Sendable {
     /// error (those are O(Δ), i.e. ≥ 1e-6 here). 256 bits: 2^-256 ≈ 8.6e-78; 1e-60 likewise.
     let tolerance: T
 
-    func q(_ numerator: Int, _ denominator: Int) -> T { zero.rational(try! BigRational(numerator, denominator)) }
+    /// numerator/denominator; the denominators here are non-zero literals.
+    func q(_ numerator: Int, _ denominator: Int) -> T { zero.rational(BigRational(numerator) / BigRational(denominator)) }
     func q(_ r: BigRational) -> T { zero.rational(r) }
     func n(_ k: Int) -> T { zero.integer(k) }
     var one: T { zero.integer(1) }
@@ -33,7 +34,7 @@ let inBig = Scalars<BigFloat>(name: "BigFloat256", zero: try! BigFloat(0, precis
 let inInterval = Scalars<Interval>(name: "Interval256", zero: try! Interval(0, precision: 256), tolerance: try! Interval(parsing: "1e-60", precision: 256))
 
 /// k/1000 as an exact rational.
-func milli(_ k: Int) -> BigRational { try! BigRational(k, 1000) }
+func milli(_ k: Int) -> BigRational { BigRational(k) / BigRational(1000) }
 
 // MARK: - Assertions that hold in every type (certified for intervals)
 
