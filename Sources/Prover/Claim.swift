@@ -104,14 +104,23 @@ public struct Claim: Sendable {
     public let proof: String
     /// Boxes or a grid of points.
     public let mode: CheckMode
+    /// The statement's full domain in words (for example "0 < γ < 1/2, 0 < s < 1"). The machine
+    /// check covers only ``variables``' box; ``edges`` says how the rest is covered.
+    public let fullDomain: String
+    /// Exact quantities derived from a point of the box that a reader needs to judge a
+    /// counterexample (for example the floor ε when the box is parametrised by a fraction of it).
+    public let derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])?
     /// Evaluates the condition on enclosures of the variables.
     public let condition: @Sendable ([Interval]) throws -> Condition
 
     public init(
-        id: String, statement: String, symbols: String, variables: [Variable], expected: ExpectedVerdict,
-        edges: String, proof: String, mode: CheckMode = .boxes,
+        id: String, statement: String, symbols: String, variables: [Variable], fullDomain: String,
+        expected: ExpectedVerdict, edges: String, proof: String, mode: CheckMode = .boxes,
+        derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])? = nil,
         condition: @escaping @Sendable ([Interval]) throws -> Condition
     ) {
+        self.fullDomain = fullDomain
+        self.derived = derived
         self.mode = mode
         self.id = id
         self.statement = statement
@@ -121,5 +130,23 @@ public struct Claim: Sendable {
         self.edges = edges
         self.proof = proof
         self.condition = condition
+    }
+
+    /// The box the machine check covers, compactly: `γ ∈ [1/100, 49/100], s ∈ [1/100, 99/100]`.
+    public var box: String {
+        variables.map { "\($0.name) ∈ [\($0.lower), \($0.upper)]" }.joined(separator: ", ")
+    }
+
+    /// What the verdict covers, in words: the box for boxes, the grid for identities.
+    public var coverage: String {
+        switch mode {
+        case .boxes:
+            switch expected {
+            case .refuted: return "searched for a counterexample on the box"
+            default: return "proved by interval subdivision on the box; the full domain (\(fullDomain)) by hand in \(proof)"
+            }
+        case .grid(let perSide):
+            return "checked at \(perSide)^\(variables.count) grid points of the box; proved algebraically for \(fullDomain) in \(proof)"
+        }
     }
 }

@@ -37,6 +37,8 @@ public enum Verdict: Sendable {
 public struct Counterexample: Sendable {
     /// Variable names and exact values.
     public let point: [(name: String, value: BigRational)]
+    /// Exact quantities derived from the point (``Claim/derived``), e.g. the floor it implies.
+    public let derived: [(name: String, value: BigRational)]
     /// Enclosures of the condition's quantities at the point, at ``precision`` bits.
     public let values: [Interval]
     /// The precision of the re-check.
@@ -185,6 +187,7 @@ public struct Prover: Sendable {
               let condition = try? claim.condition(sides), condition.truth == .fails
         else { return nil }
         return Counterexample(
-            point: zip(claim.variables, point).map { ($0.name, $1) }, values: condition.values, precision: precision)
+            point: zip(claim.variables, point).map { ($0.name, $1) }, derived: claim.derived?(point) ?? [],
+            values: condition.values, precision: precision)
     }
 }

@@ -8,7 +8,7 @@ import PerplexityTheory
 @Suite struct ProverTests {
     /// x² − 2 > 0 on [lower, upper].
     func squareClaim(_ lower: String, _ upper: String) -> Claim {
-        Claim(id: "square", statement: "x² > 2", symbols: "x² − 2 > 0", variables: [Variable("x", lower, upper)],
+        Claim(id: "square", statement: "x² > 2", symbols: "x² − 2 > 0", variables: [Variable("x", lower, upper)], fullDomain: "\(lower) ≤ x ≤ \(upper)",
               expected: .proved, edges: "", proof: "") { x in .positive(x[0].squared - 2) }
     }
 
@@ -34,7 +34,7 @@ import PerplexityTheory
     func undecided() async {
         // x² ≥ 0 is true, but x² > 0 fails only at x = 0, which bisection of [−1, 1] hits exactly:
         // use (x − 1/3)² > 0 on [0, 1], false only at the non-dyadic point 1/3, never sampled.
-        let claim = Claim(id: "touch", statement: "", symbols: "", variables: [Variable("x", "0", "1")], expected: .proved,
+        let claim = Claim(id: "touch", statement: "", symbols: "", variables: [Variable("x", "0", "1")], fullDomain: "0 ≤ x ≤ 1", expected: .proved,
                           edges: "", proof: "") { x in .positive((x[0] - x[0].rational(try! BigRational(1, 3))).squared) }
         let verdict = await Prover(budget: ProverBudget(boxes: 200)).check(claim)
         #expect(verdict.name == "undecided")
@@ -55,7 +55,7 @@ import PerplexityTheory
     @Test("boxes split along the relatively widest side at the exact midpoint") func splitting() {
         let box = Box([Variable("a", "0", "1"), Variable("b", "0", "100")])
         let (left, right) = box.split(relativeTo: [1, 100])
-        #expect(left.upper[0] == (try! BigRational(1, 2)) && right.lower[0] == (try! BigRational(1, 2)))
+        #expect(left.upper[0] == BigRational(1) / BigRational(2) && right.lower[0] == BigRational(1) / BigRational(2))
         let (l2, _) = left.split(relativeTo: [1, 100])
         #expect(l2.upper[1] == 50)
     }
@@ -71,18 +71,26 @@ import PerplexityTheory
         for claim in claims { #expect(claim.proof.hasPrefix("Proofs/") && claim.proof.hasSuffix(".md")) }
     }
 
-    @Test("the printed Appendix A bound is refuted; the counterexample is negative in Double too")
+    @Test("the printed Appendix A bound is refuted at a point satisfying the lemma's hypotheses; negative in Double too")
     func appendixRefuted() async throws {
         let verdict = await Prover().check(try #require(Catalogue.claim("appendix-a-printed")))
         guard case .refuted(_, let c) = verdict else { Issue.record("expected refuted, got \(verdict.name)"); return }
-        let epsilon = c.point[0].value.doubleApproximation, floor = c.point[1].value.doubleApproximation
+        let epsilon = c.point[0].value, r = c.point[1].value
+        // Feasible by construction: ε = r(1/2 − ϵ)/2 with 0 < r ≤ 1 and 0 < ϵ < 1/2, so that
+        // p(α_k) > 1/2 + ϵ and two other symbols at ≥ ε each fit in probability 1.
+        let half = BigRational(1) / BigRational(2)
+        let floor = r * (half - epsilon) * half
+        #expect(epsilon > 0 && epsilon < half && r > 0 && r <= 1)
+        #expect(floor > 0 && half + epsilon + 2 * floor <= 1, "ϵ = \(epsilon), ε = \(floor)")
+        #expect(c.derived.first { $0.name == "floor" }?.value == floor)
         // Written out independently of the library: −(1/16)(log(1/2 + ϵ) − log ε + 15ϵ).
-        let printed = -(1.0 / 16) * (Foundation.log(0.5 + epsilon) - Foundation.log(floor) + 15 * epsilon)
+        let e = epsilon.doubleApproximation, f = floor.doubleApproximation
+        let printed = -(1.0 / 16) * (Foundation.log(0.5 + e) - Foundation.log(f) + 15 * e)
         #expect(printed < 0)
     }
 
     @Test("cheap catalogue claims reach their expected verdicts",
-          arguments: ["eq11-iso-perplexity", "rises-to-one", "five-ten-points", "lemma-3-1-corrected", "temperature-into", "boole-bound"])
+          arguments: ["eq11-iso-perplexity", "free-lunch-slope-closed-form", "rises-to-one", "five-ten-points", "lemma-3-1-corrected", "temperature-into", "boole-bound"])
     func cheapClaims(_ id: String) async throws {
         let claim = try #require(Catalogue.claim(id))
         let verdict = await Prover().check(claim)
