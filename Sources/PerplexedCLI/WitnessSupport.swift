@@ -136,6 +136,8 @@ enum WitnessReport {
                 ("alpha_log_perplexity", interval(c.alphaLogPerplexity)),
                 ("beta_log_perplexity", interval(c.betaLogPerplexity)),
                 ("gap", interval(c.gap)),
+                ("linf_distance", .array(c.distance.map { interval($0) })),
+                ("eta", interval(c.eta)),
                 ("float32_error", .double(c.float32Error)),
                 ("floor", .string((try? c.floor.decimal(digits: 12, rounding: .down)) ?? "nan")),
                 ("lemma_hypotheses_hold", .bool(c.hypothesesHold)),
@@ -160,7 +162,8 @@ enum WitnessReport {
         ]
         if let bound = c.lemmaBound {
             let verdict = c.withinBound == true ? "within the bound" : (c.withinBound == false ? "VIOLATES THE BOUND (a bug: the bound is a theorem)" : "undecided at this precision")
-            lines.append("corrected Lemma 3.1 bound (−log ε)/N + 2η(N−1)/N ∈ \(text(bound)): the gap is \(verdict)")
+            lines.append("corrected Lemma 3.1 bound (−log ε)/N + 2η(N−1)/N ∈ \(text(bound)), η ∈ \(text(c.eta)): the gap is \(verdict)")
+            lines.append("  (ε and η are this witness's own measurements, so this checks consistency, not a prediction)")
         } else {
             lines.append("corrected Lemma 3.1 bound: hypotheses not met (some non-flipped target probability ≤ 1/2, or η ≥ 1/2)")
         }

@@ -44,6 +44,55 @@ public struct CertifiedLogSoftmax: Sendable {
         let normaliser = try logSumExp(logits)
         return try tokens.map { try Interval(Double(logits[$0]), precision: precision) - normaliser }
     }
+
+    /// Enclosure of p_i = e^(z_i − log Σ e^z), given the normaliser's enclosure.
+    func probability(_ z: Float, normaliser: Interval) throws -> Interval {
+        Interval.exp(try Interval(Double(z), precision: precision) - normaliser)
+    }
+
+    /// Enclosure of the L∞ distance ‖softmax(a) − softmax(b)‖_∞ of two rows of float32 logits
+    /// (the exact distributions of the logits the model produced, as in Lemma 3.1's η).
+    ///
+    /// Enclosing every |p_i − q_i| would cost an interval exponential per vocabulary entry. Instead:
+    /// the few entries where the double-precision difference is largest are enclosed first, giving
+    /// a certified lower bound D ≤ max_i |p_i − q_i|. An entry with both z_i − max a and
+    /// z′_i − max b below log D has |p_i − q_i| ≤ max(p_i, q_i) ≤ max(e^(z_i − max a), e^(z′_i − max b)) < D
+    /// (the normaliser is at least the largest logit), so it cannot be the maximum and is skipped;
+    /// every other entry is enclosed. The skip test keeps a margin of 10^-3 nats for its own
+    /// double-precision rounding.
+    ///
+    /// - Parameters:
+    ///   - normalisers: the rows' `logSumExp`, when already computed.
+    public func distance(_ a: [Float], _ b: [Float], normalisers: (Interval, Interval)? = nil) throws -> Interval {
+        precondition(a.count == b.count && !a.isEmpty, "distance of rows of different or zero length")
+        if a == b { return try Interval(0, precision: precision) }  // identical rows: exactly 0
+        let (na, nb) = try normalisers ?? (logSumExp(a), logSumExp(b))
+        func term(_ i: Int) throws -> Interval {
+            (try probability(a[i], normaliser: na) - probability(b[i], normaliser: nb)).magnitude
+        }
+        // Candidates: the largest differences in double precision.
+        let p = softmaxDouble(a), q = softmaxDouble(b)
+        let candidates = a.indices.sorted { abs(p[$0] - q[$0]) > abs(p[$1] - q[$1]) }.prefix(8)
+        var lower = try Interval(0, precision: precision).lower
+        var upper = lower
+        var enclosed = Set<Int>()
+        for i in candidates {
+            let t = try term(i)
+            lower = Swift.max(lower, t.lower)
+            upper = Swift.max(upper, t.upper)
+            enclosed.insert(i)
+        }
+        let topA = Double(a.max()!), topB = Double(b.max()!)
+        // log D with the margin; −∞ when D = 0 (then every entry is enclosed).
+        let cut = lower > 0 ? Double.log(lower.double(rounding: .down)) - 1e-3 : -Double.infinity
+        for i in a.indices where !enclosed.contains(i) {
+            if Swift.max(Double(a[i]) - topA, Double(b[i]) - topB) < cut { continue }
+            let t = try term(i)
+            lower = Swift.max(lower, t.lower)
+            upper = Swift.max(upper, t.upper)
+        }
+        return try Interval(lower: lower, upper: upper, precision: precision)
+    }
 }
 
 /// Float32 softmax with max-shift, as the model's own arithmetic would compute it.

@@ -62,7 +62,8 @@ public struct CopyWitness: Sendable {
     public let flip: Int
     public let alpha: GreedyCopy
     public let beta: GreedyCopy
-    /// ‖T(α|…) − T(β|…)‖_∞ at each copy position (full vocabulary, from the float32 logits in double).
+    /// ‖T(α|…) − T(β|…)‖_∞ at each copy position (full vocabulary, from the float32 logits in
+    /// double precision, for plots; ``CertifiedWitness/distance`` encloses the exact values).
     public let distance: [Double]
     /// The certified recomputation from the float32 logits.
     public let certified: CertifiedWitness
@@ -91,14 +92,20 @@ public struct CertifiedWitness: Sendable {
     public let betaLogPerplexity: Interval
     /// Enclosure of |pplx(α_N) − pplx(β_N)|.
     public let gap: Interval
+    /// Enclosures of the exact L∞ distance of the α and β distributions at each copy position.
+    public let distance: [Interval]
+    /// Enclosure of η, the largest of them: the η the Lemma 3.1 bound uses (its upper end).
+    public let eta: Interval
     /// Largest |float32 log p − exact log p| over both runs (upper bound).
     public let float32Error: Double
     /// The probability floor ε used in the bound: the smallest target probability (lower bound).
     public let floor: BigFloat
-    /// The corrected Lemma 3.1 bound (−log ε)/N + 2η(N − 1)/N with the measured η and ε.
+    /// The corrected Lemma 3.1 bound (−log ε)/N + 2η(N − 1)/N with this witness's own η and ε
+    /// (upper end of η's enclosure, lower bound of ε): a consistency check of the measurement, not
+    /// a prediction, since both come from the copy it bounds.
     public let lemmaBound: Interval?
     /// Whether the lemma's hypotheses hold for this witness: every non-flipped target probability
-    /// above 1/2 in both runs, and η < 1/2.
+    /// above 1/2 in both runs, and η < 1/2 (certainly).
     public let hypothesesHold: Bool
     /// Whether the measured gap is certainly within the bound (nil when the bound does not apply).
     public let withinBound: Bool?
@@ -124,65 +131,81 @@ public func copyWitness<M: LanguageModel>(
     beta[j - 1] ^= 1
     let a = try greedyCopy(alpha, model: &model, prompting: prompting)
     let b = try greedyCopy(beta, model: &model, prompting: prompting)
-    // In double precision: |p̂ − p| ≤ (V + 4)·2^−53 for a max-shifted softmax of V terms, so the
-    // certified check can widen η by a rigorous margin (see certify).
+    // In double precision, for plots; certify encloses the exact distances.
     let distance = zip(a.logits, b.logits).map { la, lb in
         zip(softmaxDouble(la), softmaxDouble(lb)).map { abs($0 - $1) }.max() ?? 0
     }
-    let certified = try certify(alpha: a, beta: b, flip: j, distance: distance, prompting: prompting,
-                                threshold: threshold, precision: precision)
+    let certified = try certify(alpha: a, beta: b, flip: j, prompting: prompting, threshold: threshold, precision: precision)
     return CopyWitness(length: n, flip: j, alpha: a, beta: b, distance: distance, certified: certified)
 }
 
 func certify(
-    alpha a: GreedyCopy, beta b: GreedyCopy, flip j: Int, distance: [Double], prompting: some CopyPrompting,
+    alpha a: GreedyCopy, beta b: GreedyCopy, flip j: Int, prompting: some CopyPrompting,
     threshold: Double, precision: Int
 ) throws -> CertifiedWitness {
     let softmax = CertifiedLogSoftmax(precision: precision)
     let (zero, one) = prompting.bitTokens
     let n = a.target.count
-    var error = 0.0
-    func logPerplexity(_ copy: GreedyCopy) throws -> (Interval, [Interval]) {
-        var total = try Interval(0, precision: precision)
-        // Positions are independent: enclose them on all cores (a large vocabulary makes each costly).
-        let logs = try parallelMap(Array(copy.logits.indices)) { k in
-            try softmax.logProbabilities(copy.logits[k], of: [copy.target[k] == 0 ? zero : one])[0]
+    precondition(b.target.count == n && a.logits.count == n && b.logits.count == n, "α and β copies of different lengths")
+    // Per position, both runs: the normalisers (log Σ e^z), the target bits' log-probabilities
+    // and the L∞ distance. Positions are independent: enclose them on all cores (a large
+    // vocabulary makes each costly).
+    let positions = try parallelMap(Array(0..<n)) { k -> CertifiedPosition in
+        let (la, lb) = (a.logits[k], b.logits[k])
+        let na = try softmax.logSumExp(la), nb = try softmax.logSumExp(lb)
+        func log(_ logits: [Float], _ bit: Int, _ normaliser: Interval) throws -> Interval {
+            try Interval(Double(logits[bit == 0 ? zero : one]), precision: precision) - normaliser
         }
+        return CertifiedPosition(alphaLog: try log(la, a.target[k], na), betaLog: try log(lb, b.target[k], nb),
+                        distance: try softmax.distance(la, lb, normalisers: (na, nb)))
+    }
+    var error = 0.0
+    func logPerplexity(_ copy: GreedyCopy, _ logs: [Interval]) throws -> Interval {
+        var total = try Interval(0, precision: precision)
         for (k, log) in logs.enumerated() {
             let float32 = Double(Float.log(copy.targetProbability[k]))
             error = Swift.max(error, Swift.max(abs(float32 - log.lower.double(rounding: .down)), abs(float32 - log.upper.double(rounding: .up))))
             total = total - log
         }
-        return (total / n, logs)
+        return total / n
     }
-    let (alphaL, alphaLogs) = try logPerplexity(a)
-    let (betaL, betaLogs) = try logPerplexity(b)
+    let alphaLogs = positions.map(\.alphaLog), betaLogs = positions.map(\.betaLog)
+    let alphaL = try logPerplexity(a, alphaLogs)
+    let betaL = try logPerplexity(b, betaLogs)
     let gap = (alphaL - betaL).magnitude
     // ε: the smallest target probability in either run, as a certified lower bound.
     let smallestLog = (alphaLogs + betaLogs).map(\.lower).min() ?? BigFloat(0)
     let floor = BigFloat.exp(smallestLog).nextDown
-    let eta = distance.max() ?? 0
-    let vocabulary = a.logits.first?.count ?? 2
+    // η: the largest distance; its enclosure is [max of lower ends, max of upper ends].
+    let distances = positions.map(\.distance)
+    let eta = try Interval(lower: distances.map(\.lower).max()!, upper: distances.map(\.upper).max()!, precision: precision)
     let half = Float(0.5)
     let aboveHalf = (0..<n).allSatisfy { k in k == j - 1 || (a.targetProbability[k] > half && b.targetProbability[k] > half) }
-    let margin = 2 * Double(vocabulary + 4) * 0x1p-53 + 0x1p-52
-    let hypotheses = aboveHalf && eta + margin < 0.5
+    let hypotheses = aboveHalf && eta.upper.double(rounding: .up) < 0.5
     var bound: Interval? = nil
     var within: Bool? = nil
     if hypotheses, floor > 0 {
-        // η was measured in double: widen it by twice the softmax error bound (V + 4)·2^−53 and
-        // one rounding of the difference, so that it bounds the exact distance of these logits.
-        let etaUpper = try Interval((eta + margin).nextUp, precision: precision)
+        let etaUpper = Interval(eta.upper)
         let b = try lemmaBound(length: n, eta: etaUpper, floor: Interval(floor))
         bound = b
         within = gap.upper <= b.lower ? true : (gap.lower > b.upper ? false : nil)
     }
     let gamma = 1 - Double(a.targetProbability.min() ?? 0)
-    let nGamma = Double(n) * gamma, nEta = Double(n) * eta
+    let etaDouble = eta.upper.double(rounding: .up)
+    let nGamma = Double(n) * gamma, nEta = Double(n) * etaDouble
     let regime: SamplingRegime = nGamma >= threshold ? .alphaUnreliable : (nEta < threshold ? .emitsAlphaForBeta : .theorySilent)
     return CertifiedWitness(
-        alphaLogPerplexity: alphaL, betaLogPerplexity: betaL, gap: gap, float32Error: error, floor: floor,
-        lemmaBound: bound, hypothesesHold: hypotheses, withinBound: within, nGamma: nGamma, nEta: nEta, regime: regime)
+        alphaLogPerplexity: alphaL, betaLogPerplexity: betaL, gap: gap, distance: distances, eta: eta,
+        float32Error: error, floor: floor, lemmaBound: bound, hypothesesHold: hypotheses, withinBound: within,
+        nGamma: nGamma, nEta: nEta, regime: regime)
+}
+
+/// One copy position of a witness, certified: both runs' target log-probabilities and the L∞
+/// distance of their distributions.
+struct CertifiedPosition: Sendable {
+    let alphaLog: Interval
+    let betaLog: Interval
+    let distance: Interval
 }
 
 /// Maps `items` on all cores, keeping order; the first error thrown is rethrown.

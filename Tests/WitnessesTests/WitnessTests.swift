@@ -50,9 +50,13 @@ func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
         #expect(abs(w.beta.logPerplexity - expectedBeta) < 1e-5)
         #expect(abs(w.certified.alphaLogPerplexity.doubleMidpoint - expectedAlpha) < 1e-6)
         #expect(abs(w.certified.betaLogPerplexity.doubleMidpoint - expectedBeta) < 1e-6)
-        // η = L∞ distance, the same at every position for this model.
+        // η = L∞ distance, the same at every position for this model: in double, and certified
+        // against a 1024-bit computation from the model's float32 logits.
         let eta = zip(pAlpha, pBeta).map { abs($0 - $1) }.max()!
         #expect(abs(w.eta - eta) < 1e-6)
+        let exactEta = try exactDistance(w.alpha.logits[0], w.beta.logits[0])
+        #expect(w.certified.eta.contains(exactEta) && w.certified.distance.allSatisfy { $0.contains(exactEta) })
+        #expect(abs(w.certified.eta.doubleMidpoint - eta) < 1e-6)
         #expect(abs(Double(w.minimumAlphaProbability) - pAlpha[0]) < 1e-6)
         #expect(abs(Double(w.maximumBetaProbability) - pBeta[1]) < 1e-6)
         // The measured gap lies under the corrected Lemma 3.1 bound.
@@ -61,21 +65,61 @@ func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
         #expect(w.certified.float32Error < 1e-5)
     }
 
-    @Test("the bound check fails loudly on a doctored measurement") func doctored() throws {
+    @Test("η comes from the logits: a doctored β raises it, or breaks the hypotheses and withholds the bound")
+    func doctored() throws {
         var model = MeanModel(c: 3)
         let w = try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: Array(repeating: 0, count: 16))
-        // Doctor β's logits at every non-flipped position so that its target probability drops
-        // to about 0.6, while keeping the (now under-reported) distance measurement.
-        var logits = w.beta.logits
-        for k in 0..<15 { logits[k] = [0.4, 0, -8] }
-        let doctoredBeta = GreedyCopy(
-            target: w.beta.target, output: w.beta.output, logits: logits,
-            targetProbability: logits.enumerated().map { softmax($0.element)[w.beta.target[$0.offset]] },
-            restrictedTargetProbability: w.beta.restrictedTargetProbability, prematureStops: [])
-        let certified = try certify(alpha: w.alpha, beta: doctoredBeta, flip: 16, distance: w.distance,
-                                    prompting: BitCopyPrompting(), threshold: 0.1, precision: 128)
-        #expect(certified.hypothesesHold)
-        #expect(certified.withinBound == false)
+        func doctor(_ row: [Float]) -> GreedyCopy {
+            var logits = w.beta.logits
+            for k in 0..<15 { logits[k] = row }
+            return GreedyCopy(
+                target: w.beta.target, output: w.beta.output, logits: logits,
+                targetProbability: logits.enumerated().map { softmax($0.element)[w.beta.target[$0.offset]] },
+                restrictedTargetProbability: w.beta.restrictedTargetProbability, prematureStops: [])
+        }
+        // β's target probability drops to about 0.6 at every non-flipped position: η rises to the
+        // distance of those rows, computed here at 1024 bits, and the bound uses it.
+        let raised = try certify(alpha: w.alpha, beta: doctor([0.4, 0, -8]), flip: 16, prompting: BitCopyPrompting(), threshold: 0.1, precision: 128)
+        let exact = try exactDistance(w.alpha.logits[0], [0.4, 0, -8])
+        #expect(raised.eta.contains(exact), "\(raised.eta) vs \(exact)")
+        #expect(raised.hypothesesHold && raised.withinBound == true)
+        // Below 1/2 on β's own target: the lemma's hypotheses fail and no bound is claimed.
+        let broken = try certify(alpha: w.alpha, beta: doctor([0, 0.4, -8]), flip: 16, prompting: BitCopyPrompting(), threshold: 0.1, precision: 128)
+        #expect(!broken.hypothesesHold && broken.lemmaBound == nil && broken.withinBound == nil)
+    }
+
+    /// ‖softmax(a) − softmax(b)‖_∞ at 1024 bits over every entry, written out independently.
+    func exactDistance(_ a: [Float], _ b: [Float]) throws -> BigFloat {
+        func probabilities(_ z: [Float]) throws -> [BigFloat] {
+            let e = try z.map { BigFloat.exp(try BigFloat(Double($0), precision: 1024)) }
+            var sum = try BigFloat(0, precision: 1024)
+            for v in e { sum += v }
+            return e.map { $0 / sum }
+        }
+        let p = try probabilities(a), q = try probabilities(b)
+        return zip(p, q).map { ($0 - $1).magnitude }.max()!
+    }
+
+    @Test("the certified L∞ distance encloses a 1024-bit computation (wide rows, ties, identical rows)")
+    func certifiedDistance() throws {
+        let softmax = CertifiedLogSoftmax(precision: 128)
+        var rng = SplitMix64(seed: 11)
+        for trial in 0..<12 {
+            // Rows of 1…3000 logits spread over ±60 nats, b a perturbation of a (some entries tied).
+            let width = [2, 3, 50, 3000][trial % 4]
+            let a = (0..<width).map { _ in Float(Int.random(in: -60_000...60_000, using: &rng)) / 1000 }
+            let b = a.map { Int.random(in: 0...2, using: &rng) == 0 ? $0 : $0 + Float(Int.random(in: -500...500, using: &rng)) / 1000 }
+            let d = try softmax.distance(a, b)
+            let exact = try exactDistance(a, b)
+            #expect(d.contains(exact), "trial \(trial), width \(width): \(d) vs \(exact)")
+            // Width: 128-bit rounding (~1e-38) plus the log-softmax's bounded tail, at most
+            // (entries more than 40 nats down) · e^-40 ≈ 3000 · 4.3e-18 ≈ 1.3e-14 here.
+            let tail = Double(width) * Foundation.exp(-40) * 2 + 1e-30
+            #expect(d.width < (try BigFloat(tail, precision: 64)), "trial \(trial): \(d)")
+        }
+        let row: [Float] = [1, 2, 3, -50]
+        #expect(try softmax.distance(row, row).contains(BigFloat(0)))
+        #expect(try softmax.distance(row, row).width == 0)
     }
 
     @Test("the certified log-softmax encloses a 1024-bit computation") func certifiedLogSoftmax() throws {
@@ -176,19 +220,25 @@ func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
         #expect(abs(m.calibrationError - abs(0.5 - 0.7 / 0.9)) < 1e-6)
     }
 
-    @Test("selection rules pick the expected checkpoints") func selection() {
-        func checkpoint(_ step: Int, p: Double) -> CheckpointMetrics {
-            // Confidence p on bit 0 at positions whose targets are 0, 0, 1.
-            let logits: [Float] = [Float(Foundation.log(p)), Float(Foundation.log(1 - p)), -30]
-            return CheckpointMetrics(step: step, scored: ScoredPositions(logits: [logits, logits, logits], targets: [0, 0, 1]))
+    @Test("selection rules pick different checkpoints when accuracy and perplexity disagree") func selection() {
+        // Targets 0, 0, 1. Each checkpoint gives, per position, its probability of bit 0.
+        func checkpoint(_ step: Int, pZero: [Double]) -> CheckpointMetrics {
+            let logits = pZero.map { p -> [Float] in [Float(Foundation.log(p)), Float(Foundation.log(1 - p)), -30] }
+            return CheckpointMetrics(step: step, scored: ScoredPositions(logits: logits, targets: [0, 0, 1]))
         }
-        let study = SelectionStudy([checkpoint(1, p: 0.6), checkpoint(2, p: 0.9), checkpoint(3, p: 0.99)])
-        let byRule = Dictionary(uniqueKeysWithValues: study.selections.map { ($0.rule, $0.step) })
-        // All three are equally accurate (2/3); perplexity prefers moderate confidence here:
-        // L(p) = −(2 log p + log(1 − p))/3 is minimised at p = 2/3, closest to checkpoint 1.
-        #expect(byRule["lowest log-perplexity"] == 1)
-        #expect(byRule["lowest mean entropy"] == 3)
-        #expect(byRule["highest micro-F1 (oracle)"] == 1)
+        // 1: confident, misses the 1 mildly: accuracy 2/3, L = −(2 log 0.95 + log 0.4)/3 ≈ 0.340.
+        // 2: right everywhere but unsure:       accuracy 1,   L = −log 0.55 ≈ 0.598.
+        // 3: near-certain 0 everywhere:         accuracy 2/3, L = −(2 log 0.999 + log 0.001)/3 ≈ 2.303,
+        //    and the lowest entropy (≈ 0.008 nats against ≈ 0.357 and ≈ 0.688).
+        let study = SelectionStudy([
+            checkpoint(1, pZero: [0.95, 0.95, 0.6]), checkpoint(2, pZero: [0.55, 0.55, 0.45]), checkpoint(3, pZero: [0.999, 0.999, 0.999]),
+        ])
+        let byRule = Dictionary(uniqueKeysWithValues: study.selections.map { ($0.rule, ($0.step, $0.accuracy)) })
+        #expect(byRule["lowest log-perplexity"]?.0 == 1)
+        #expect(abs((byRule["lowest log-perplexity"]?.1 ?? 0) - 2.0 / 3) < 1e-12)
+        #expect(byRule["highest micro-F1 (oracle)"]?.0 == 2)
+        #expect(byRule["highest micro-F1 (oracle)"]?.1 == 1)
+        #expect(byRule["lowest mean entropy"]?.0 == 3)
     }
 }
 
