@@ -29,8 +29,23 @@ public enum RootError: Error, Sendable, CustomStringConvertible {
 ///
 /// pplx(a, ·) is convex on (0, 1) with its minimum H(a) at γ = 1 − a, so some γ fits iff L >= H(a);
 /// then there is one root on each side of 1 − a (they coincide when L = H(a); at a = 0 or 1 only
-/// one side exists). Each root is enclosed by interval bisection until its width is at most
-/// 2^−(precision − 8) relative, using the monotonicity of pplx(a, ·) on each side.
+/// one side exists). Each root is enclosed by interval bisection, k = max(precision − 8, 8)
+/// halvings, using the monotonicity of pplx(a, ·) on each side; the two sides end with different
+/// widths:
+///
+/// - The confident root, in (0, 1 − a], is first bracketed between consecutive powers of two
+///   below 1 − a, so its enclosure is at most 2^−k wide *relative* to the root (which can be
+///   astronomically small).
+/// - The diffident root, in [1 − a, 1), is bisected from the bracket [1 − a, 1] of width a, so its
+///   enclosure is at most a·2^−k wide in *absolute* terms (relative to the root, which is at
+///   least 1 − a, that is up to a/(1 − a)·2^−k). At a = 1, where 1 − a = 0, it is bracketed like
+///   the confident root and the bound is relative.
+///
+/// These are the widths when every sign is decided. Otherwise the result is still a certified
+/// bracket, only wider: bisection stops at a point whose sign cannot be decided at this
+/// precision, and the power-of-two bracketing keeps a bracket starting at 0 (an absolute width
+/// only) for a root below (1 − a)·2^−65536 or when a sign is undecided before the root is
+/// bracketed.
 ///
 /// - Parameters:
 ///   - logPerplexity: L > 0 (exact).
@@ -125,6 +140,13 @@ func bisect(
 ///
 /// a′(Δ) = a* means pplx(a*, γ − Δ) = pplx(a, γ): the γ′ = γ − Δ are the γ fits of
 /// (pplx(a, γ), a*) that lie in (0, γ]. a′ only reaches 1 in the limit Δ → γ.
+///
+/// Each shift is returned as γ − γ′ with γ′ enclosed by the same bisection as in
+/// ``fitGamma(logPerplexity:accuracy:precision:)`` (k = max(precision − 8, 8)): a γ′ left of
+/// 1 − a* is enclosed to 2^−k relative to γ′ (so the shift to at most γ′·2^−k absolute);
+/// a γ′ in [1 − a*, γ] is bisected from that bracket, so its width, and the shift's, is at most
+/// (γ − (1 − a*))·2^−k absolute (relative to γ′ when a* = 1, where the bracket
+/// starts at 0). Undecidable signs leave a wider certified bracket, as there.
 public func shiftReaching(targetAccuracy aStar: BigRational, accuracy a: BigRational, gamma γ: BigRational, precision: Int) throws -> [Interval] {
     guard γ > 0, γ < (try BigRational(1, 2)) else {
         throw ParameterError(parameter: "gamma", requirement: "in (0, 1/2)", value: γ.description)

@@ -277,7 +277,8 @@ public enum Catalogue {
         }
     }()
 
-    /// ε = r·(1/2 − ϵ)/2: the largest floor the lemma's hypotheses allow, scaled by r ∈ (0, 1].
+    /// ε = r·(1/2 − ϵ)/2: the floor bound the lemma's hypotheses imply, (1/2 − ϵ)/2, scaled by r.
+    /// Eq. 5's inequality is strict, so r < 1 is needed; the box takes r ≤ 99/100.
     static func feasibleFloor(_ epsilon: BigRational, _ r: BigRational) -> BigRational {
         r * (q("1/2") - epsilon) * q("1/2")
     }
@@ -286,10 +287,10 @@ public enum Catalogue {
         id: "appendix-a-printed",
         statement: "The bound printed in Appendix A is non-negative at every point satisfying the lemma's hypotheses, as a bound on |pplx(α_N) − pplx(β_N)| must be (expected: refuted)",
         symbols: "−(1/n_c)(log(1/2 + ϵ) − log ε + (n_c − 1)ϵ) ≥ 0  at n_c = 16, ε = r(1/2 − ϵ)/2",
-        variables: [Variable("epsilon", "1/100", "49/100"), Variable("r", "1/1000000", "1")],
-        fullDomain: "0 < ϵ < 1/2, 0 < ε ≤ (1/2 − ϵ)/2",
+        variables: [Variable("epsilon", "1/100", "49/100"), Variable("r", "1/1000000", "99/100")],
+        fullDomain: "0 < ϵ < 1/2, 0 < ε < (1/2 − ϵ)/2",
         expected: .refuted,
-        edges: "Only feasible parameters are searched: on the vocabulary {0, 1, |}, p(α_k) > 1/2 + ϵ leaves at most 1/2 − ϵ for the two other symbols, each at least the floor ε, so ε ≤ (1/2 − ϵ)/2; the box writes ε = r(1/2 − ϵ)/2 with r ∈ (0, 1]. One certified point where the printed right-hand side is negative refutes it (by hand: ϵ = 1/100, ε = 1/1000 gives ≈ −0.399).",
+        edges: "Only feasible parameters are searched: on the vocabulary {0, 1, |}, p(α_k) > 1/2 + ϵ leaves at most 1/2 − ϵ for the two other symbols, each at least the floor ε, so ε < (1/2 − ϵ)/2 (strictly, as p(α_k) > 1/2 + ϵ is strict); the box writes ε = r(1/2 − ϵ)/2 with r ∈ [10^-6, 99/100]. One certified point where the printed right-hand side is negative refutes it (by hand: ϵ = 1/100, ε = 1/1000 gives ≈ −0.399).",
         proof: "Proofs/lemma-3-1.md",
         derived: { point in [("floor", feasibleFloor(point[0], point[1])), ("floor_limit", feasibleFloor(point[0], 1))] }
     ) { x in

@@ -76,12 +76,12 @@ import PerplexityTheory
         let verdict = await Prover().check(try #require(Catalogue.claim("appendix-a-printed")))
         guard case .refuted(_, let c) = verdict else { Issue.record("expected refuted, got \(verdict.name)"); return }
         let epsilon = c.point[0].value, r = c.point[1].value
-        // Feasible by construction: ε = r(1/2 − ϵ)/2 with 0 < r ≤ 1 and 0 < ϵ < 1/2, so that
+        // Feasible by construction: ε = r(1/2 − ϵ)/2 with 0 < r < 1 and 0 < ϵ < 1/2, so that some
         // p(α_k) > 1/2 + ϵ and two other symbols at ≥ ε each fit in probability 1.
         let half = BigRational(1) / BigRational(2)
         let floor = r * (half - epsilon) * half
-        #expect(epsilon > 0 && epsilon < half && r > 0 && r <= 1)
-        #expect(floor > 0 && half + epsilon + 2 * floor <= 1, "ϵ = \(epsilon), ε = \(floor)")
+        #expect(epsilon > 0 && epsilon < half && r > 0 && r < 1)
+        #expect(floor > 0 && half + epsilon + 2 * floor < 1, "ϵ = \(epsilon), ε = \(floor)")
         #expect(c.derived.first { $0.name == "floor" }?.value == floor)
         // Written out independently of the library: −(1/16)(log(1/2 + ϵ) − log ε + 15ϵ).
         let e = epsilon.doubleApproximation, f = floor.doubleApproximation

@@ -310,7 +310,7 @@ struct SyntheticCopy {
         }
     }
 
-    @Test("Appendix A as printed is negative whenever ε < 1/2, including at the prover's counterexample")
+    @Test("Appendix A as printed is negative whenever ε < 1/2, including at the feasible point ϵ = 1/100, ε = 1/1000")
     func printedNegative() async throws {
         await seededCheck(input: Gen.int(in: 1...1000), Gen.int(in: 1...1000), Gen.int(in: 1...499), Gen.int(in: 0...6)) { n, margin, e, p in
             let ϵ = milli(margin), ε = floorValue(e, p)
@@ -319,9 +319,10 @@ struct SyntheticCopy {
             let inI = try printedAppendixBound(length: n, epsilon: inInterval.q(ϵ), floor: inInterval.q(ε))
             #expect(inD < 0 && inB < inBig.zero && inI.isCertainlyNegative, "n=\(n) ϵ=\(ϵ) ε=\(ε): \(inI)")
         }
-        // `perplexed verify appendix-a-printed`: n_c = 16, ϵ = 51/200, ε = 500001/2000000.
-        let value = try printedAppendixBound(length: 16, epsilon: inBig.q(51, 200), floor: inBig.q(500_001, 2_000_000))
-        let printed = try BigFloat(parsing: "-0.308140926961798641715", precision: 256)
+        // A feasible point (ε = 1/1000 < (1/2 − ϵ)/2 = 0.245): n_c = 16, ϵ = 1/100. Reference from
+        // mpmath at 40 digits: -(log(1/2 + 1/100) - log(1/1000) + 15/100)/16.
+        let value = try printedAppendixBound(length: 16, epsilon: inBig.q(1, 100), floor: inBig.q(1, 1000))
+        let printed = try BigFloat(parsing: "-0.3990256703573982159789232068425010279898", precision: 256)
         #expect(abs(value - printed) < (try BigFloat(parsing: "1e-20", precision: 256)), "\(value)")
     }
 }
