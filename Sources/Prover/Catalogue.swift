@@ -74,6 +74,7 @@ public enum Catalogue {
         symbols: "∂a′/∂Δ |Δ=0 < 0  for a = 1 − γ(1 − u), u ∈ [1/100, 1]",
         variables: [Variable("gamma", "1/100", "49/100"), Variable("u", "1/100", "1")],
         fullDomain: "0 < γ < 1/2, 1 − γ < a ≤ 1",
+        boxMeaning: "a = 1 − γ(1 − u) ∈ [1 − 99γ/100, 1]",
         expected: .proved,
         edges: "u ≥ 1/100 leaves out the strip 1 − γ < a < 1 − 99γ/100 (width γ/100 ≤ 0.0049) next to the calibrated line a = 1 − γ, where the slope tends to 0 and no box can decide its sign. There, and on the whole open domain, the sign is that of 1 − γ − a by the closed form d a′/dΔ|Δ=0 = (1 − γ − a)/((1 − γ)γ log((1 − γ)/γ)) (Proofs/free-lunch.md; checked by free-lunch-slope-closed-form).",
         proof: "Proofs/free-lunch.md"
@@ -91,6 +92,7 @@ public enum Catalogue {
         symbols: "∂a′/∂Δ |Δ=0 > 0  for a = (1 − γ)v, v ∈ [0, 99/100]",
         variables: [Variable("gamma", "1/100", "49/100"), Variable("v", "0", "99/100")],
         fullDomain: "0 < γ < 1/2, 0 ≤ a < 1 − γ",
+        boxMeaning: "a = (1 − γ)v ∈ [0, 99(1 − γ)/100]",
         expected: .proved,
         edges: "v ≤ 99/100 leaves out the strip 99(1 − γ)/100 < a < 1 − γ (width (1 − γ)/100 ≤ 0.0099) next to the calibrated line (v = 1, slope 0). There the sign follows from the closed form (Proofs/free-lunch.md; checked by free-lunch-slope-closed-form).",
         proof: "Proofs/free-lunch.md"
@@ -108,6 +110,7 @@ public enum Catalogue {
         symbols: "∂a′/∂Δ|Δ=0 · (1 − γ)γL(γ) − (1 − γ − a) = 0  for a = 1 − γ + cγ/2, c ∈ [−1, 1]",
         variables: [Variable("gamma", "1/100", "49/100"), Variable("c", "-1", "1")],
         fullDomain: "0 ≤ a ≤ 1, 0 < γ < 1/2",
+        boxMeaning: "a = 1 − γ + cγ/2",
         expected: .checked,
         edges: "An identity: proved algebraically in Proofs/free-lunch.md; checked at every point of a 9×9 grid (c = 0 is the calibrated line) to 10^-30. Since (1 − γ)γL(γ) > 0 for 0 < γ < 1/2, it decides the slope's sign in the strips the two free-lunch boxes leave out.",
         proof: "Proofs/free-lunch.md", mode: .grid(perSide: 9)
@@ -168,6 +171,7 @@ public enum Catalogue {
             symbols: "a′(1/2, γ, s) − 1/2 − τ < 0 on [0, s*_low], > 0 on [s*_high, 99/100], τ ∈ {1/20, 1/10}",
             variables: [Variable("u", "0", "1")],
             fullDomain: "a = 1/2, γ ∈ {1/100, 1/20, 1/10, 1/5, 3/10, 2/5}, 0 ≤ s ≤ 99/100",
+            boxMeaning: "a = 1/2, Fig. 3's six γ, s ∈ [0, 99/100] outside the certified brackets",
             expected: .proved,
             edges: "u maps [0, 1] onto both sub-ranges of every (γ, τ); the brackets [s*_low, s*_high] (width < 10^-11) come from certified bisection and are printed by `perplexed verify --details`.",
             proof: "Proofs/half-accuracy.md"
@@ -263,6 +267,7 @@ public enum Catalogue {
             symbols: "ξ − ((−log ε)·t + 2η(1 − t)) > 0  for t = 1/N ∈ [0, 1/n′], 16 parameter sets",
             variables: [Variable("u", "0", "1")],
             fullDomain: "ξ > 0, 0 < m < 1/2, 0 < ε < 1, 0 < δ ≤ 1, N ≥ n′",
+            boxMeaning: "1/N = u/n′, every N ≥ n′, 16 parameter sets",
             expected: .proved,
             edges: "t = u/n′ covers every N ≥ n′ (and N → ∞ at u = 0) for the 16 parameter sets ξ ∈ {1/10, 1/100}, m ∈ {1/4, 1/100}, ε ∈ {1/1000, 10^-9}, δ ∈ {1/10, 1/1000}; the threshold for all parameters, and the lemma itself, are proved by hand in Proofs/lemma-3-1.md.",
             proof: "Proofs/lemma-3-1.md"
@@ -289,6 +294,7 @@ public enum Catalogue {
         symbols: "−(1/n_c)(log(1/2 + ϵ) − log ε + (n_c − 1)ϵ) ≥ 0  at n_c = 16, ε = r(1/2 − ϵ)/2",
         variables: [Variable("epsilon", "1/100", "49/100"), Variable("r", "1/1000000", "99/100")],
         fullDomain: "0 < ϵ < 1/2, 0 < ε < (1/2 − ϵ)/2",
+        boxMeaning: "floor ε = r(1/2 − ϵ)/2",
         expected: .refuted,
         edges: "Only feasible parameters are searched: on the vocabulary {0, 1, |}, p(α_k) > 1/2 + ϵ leaves at most 1/2 − ϵ for the two other symbols, each at least the floor ε, so ε < (1/2 − ϵ)/2 (strictly, as p(α_k) > 1/2 + ϵ is strict); the box writes ε = r(1/2 − ϵ)/2 with r ∈ [10^-6, 99/100]. One certified point where the printed right-hand side is negative refutes it (by hand: ϵ = 1/100, ε = 1/1000 gives ≈ −0.399).",
         proof: "Proofs/lemma-3-1.md",

@@ -107,6 +107,9 @@ public struct Claim: Sendable {
     /// The statement's full domain in words (for example "0 < γ < 1/2, 0 < s < 1"). The machine
     /// check covers only ``variables``' box; ``edges`` says how the rest is covered.
     public let fullDomain: String
+    /// What the box's variables mean when they reparametrise the statement's own (for example
+    /// "a = 1 − γ(1 − u)"); nil when the variables are the statement's.
+    public let boxMeaning: String?
     /// Exact quantities derived from a point of the box that a reader needs to judge a
     /// counterexample (for example the floor ε when the box is parametrised by a fraction of it).
     public let derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])?
@@ -115,11 +118,12 @@ public struct Claim: Sendable {
 
     public init(
         id: String, statement: String, symbols: String, variables: [Variable], fullDomain: String,
-        expected: ExpectedVerdict, edges: String, proof: String, mode: CheckMode = .boxes,
+        boxMeaning: String? = nil, expected: ExpectedVerdict, edges: String, proof: String, mode: CheckMode = .boxes,
         derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])? = nil,
         condition: @escaping @Sendable ([Interval]) throws -> Condition
     ) {
         self.fullDomain = fullDomain
+        self.boxMeaning = boxMeaning
         self.derived = derived
         self.mode = mode
         self.id = id
@@ -135,6 +139,7 @@ public struct Claim: Sendable {
     /// The box the machine check covers, compactly: `γ ∈ [1/100, 49/100], s ∈ [1/100, 99/100]`.
     public var box: String {
         variables.map { "\($0.name) ∈ [\($0.lower), \($0.upper)]" }.joined(separator: ", ")
+            + (boxMeaning.map { " (\($0))" } ?? "")
     }
 
     /// What the verdict covers, in words: the box for boxes, the grid for identities.

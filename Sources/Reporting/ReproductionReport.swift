@@ -39,6 +39,9 @@ public struct ReproductionReport: Sendable {
     public var title: String
     public var preamble: String
     public var sections: [ReportSection] = []
+    /// How the report was made (command, seed, settings, version, date, duration): shown under
+    /// the preamble and written to report.json, so that every number can be traced to its run.
+    public var run: [(key: String, value: String)] = []
 
     public init(title: String, preamble: String) {
         self.title = title
@@ -46,7 +49,13 @@ public struct ReproductionReport: Sendable {
     }
 
     public func markdown() -> String {
-        var out = "# \(title)\n\n\(preamble)\n\n## Summary\n\n"
+        var out = "# \(title)\n\n\(preamble)\n\n"
+        if !run.isEmpty {
+            var table = Table(columns: ["run", "value"])
+            for (key, value) in run { table.append([key, value]) }
+            out += table.rendered(as: .markdown) + "\n"
+        }
+        out += "## Summary\n\n"
         var summary = Table(columns: ["claim", "verdict"])
         for s in sections { summary.append([s.title, s.agreement.rawValue]) }
         out += summary.rendered(as: .markdown) + "\n"
@@ -73,9 +82,14 @@ public struct ReproductionReport: Sendable {
             </style></head><body>
             <h1>\(HTML.escape(title))</h1>
             <p>\(HTML.escape(preamble))</p>
-            <h2>Summary</h2>
 
             """
+        if !run.isEmpty {
+            var table = Table(columns: ["run", "value"])
+            for (key, value) in run { table.append([key, value]) }
+            out += table.html()
+        }
+        out += "<h2>Summary</h2>\n"
         var summary = Table(columns: ["claim", "verdict"])
         for s in sections { summary.append([s.title, s.agreement.rawValue]) }
         out += summary.html()
@@ -91,9 +105,26 @@ public struct ReproductionReport: Sendable {
         return out + "</body></html>\n"
     }
 
-    /// Writes report.md, report.html and every figure into `directory`.
+    /// The report as data: the run, then each section with its verdict and tables (figures by file).
+    public func json() -> JSONValue {
+        .object([
+            ("title", .string(title)),
+            ("run", .object(run.map { ($0.key, .string($0.value)) })),
+            ("sections", .array(sections.map { s in
+                .object([
+                    ("title", .string(s.title)), ("claim", .string(s.claim)), ("measured", .string(s.measured)),
+                    ("agreement", .string(s.agreement.rawValue)),
+                    ("tables", .array(s.tables.map { t in .object([("caption", t.caption.map(JSONValue.string) ?? .null), ("rows", t.json())]) })),
+                    ("figures", .array(s.figures.map { .string($0.file) })),
+                ])
+            })),
+        ])
+    }
+
+    /// Writes report.md, report.html, report.json and every figure into `directory`.
     public func write(to directory: String) throws(FileWriteError) {
         for s in sections { for f in s.figures { try AtomicFile.write(f.svg, to: directory + "/" + f.file) } }
+        try AtomicFile.write(json().rendered() + "\n", to: directory + "/report.json")
         try AtomicFile.write(markdown(), to: directory + "/report.md")
         try AtomicFile.write(html(), to: directory + "/report.html")
     }
