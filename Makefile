@@ -7,7 +7,7 @@ SWIFT ?= swift
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
-.PHONY: demo test build release deps bench model clean
+.PHONY: demo test build release deps bench model reproduce reproduce-quick clean
 
 # Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
 deps:
@@ -34,6 +34,17 @@ release: deps
 # The quick reproduction: every table and figure of the paper, checked, in perplexed-report/.
 demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/perplexed reproduce --quick --out perplexed-report
+
+# The runs behind README's findings: the paper's settings (about 35 minutes on 2 cores with Gemma 3
+# fetched by `make model`) and the quick run, each into results/DATE-SETTINGS-seedS-vVERSION/
+# (report.md, report.html, report.json, figures, parity data; checkpoints stay out of git).
+SEED ?= 1
+BIN = $$($(SWIFT) build -c release --show-bin-path)/perplexed
+RUN_NAME = $$(date -u +%Y-%m-%d)-$(1)-seed$(SEED)-v$$($(BIN) --version)
+reproduce: release
+	out=results/$(call RUN_NAME,paper); $(BIN) reproduce --seed $(SEED) --out $$out && { git rev-parse HEAD; git diff --quiet HEAD -- Sources Package.swift || echo "with uncommitted changes to Sources"; } > $$out/REVISION
+reproduce-quick: release
+	out=results/$(call RUN_NAME,quick); $(BIN) reproduce --quick --seed $(SEED) --out $$out && { git rev-parse HEAD; git diff --quiet HEAD -- Sources Package.swift || echo "with uncommitted changes to Sources"; } > $$out/REVISION
 
 # The release `perplexed verify` proves the whole claim catalogue (too slow in a debug build);
 # it runs before `swift test` so that the test runner's summary is the last thing printed.
