@@ -66,23 +66,28 @@ import PropertyTesting
         }
     }
 
-    @Test("certainly-less and possibly-less agree with the ends")
+    @Test("comparisons, hull and intersection agree with the exact values (disjoint, equal and overlapping enclosures)")
     func comparisons() async {
-        await seededCheck(input: rationals, denominators, rationals, denominators) { a, b, c, d in
-            let r = try rational(a, b), s = try rational(c, d)
-            let x = try enclose(r), y = try enclose(s)
+        // mode 0: two independent values (disjoint enclosures); 1: the same value twice;
+        // 2: y is a wide interval [s − w, s + w] around a value s within w of r (overlapping).
+        await seededCheck(input: rationals, denominators, rationals, denominators, Gen.int(in: 0...2)) { a, b, c, d, mode in
+            let r = try rational(a, b)
+            let w = try rational(1, d)
+            let s = mode == 0 ? try rational(c, d) : (mode == 1 ? r : r + w * (try rational(c % 1000, 2000)))
+            let x = try enclose(r)
+            let y = mode == 2 ? try Interval(lower: s - w, upper: s + w, precision: Self.bits) : try enclose(s)
             if x.isCertainlyLess(than: y) { #expect(r < s) }
-            if r < s { #expect(x.isPossiblyLess(than: y)) }
+            if r < s && mode != 2 { #expect(x.isPossiblyLess(than: y)) }
             #expect(x.hull(y).contains(r) && x.hull(y).contains(s))
-            // Intersection: r's enclosure meets itself in an interval that still contains r; two
-            // enclosures are disjoint only if the values differ; a meet lies inside both.
             #expect(x.intersection(x)?.contains(r) == true)
             #expect(x.hull(y).intersection(x)?.contains(r) == true)
             if let meet = x.intersection(y) {
+                // A meet lies inside both, with the tighter end of each side.
                 #expect(meet.lower == Swift.max(x.lower, y.lower) && meet.upper == Swift.min(x.upper, y.upper))
-                if r == s { #expect(meet.contains(r)) }
+                // r is in x and, in modes 1 and 2, in y (|s − r| ≤ w/2 < w): so in the meet.
+                if mode != 0 { #expect(meet.contains(r), "mode \(mode): \(meet) misses \(r)") }
             } else {
-                #expect(r != s, "disjoint enclosures of equal values \(r)")
+                #expect(mode == 0 && r != s, "mode \(mode): enclosures of \(r) and \(s) must meet")
                 #expect(x.isCertainlyLess(than: y) || y.isCertainlyLess(than: x))
             }
         }

@@ -6,8 +6,8 @@ import Testing
 ///
 /// PropertyBased's own `propertyCheck` draws a fresh system-random seed on every run, so a
 /// failure seen once may never come back, and a crash inside the body loses the seed entirely.
-/// `seededCheck` instead derives every case from one base seed, the check's source location and
-/// the case's index, so the same base seed replays the same inputs in the same order:
+/// `seededCheck` instead derives every case from one base seed, the check's file and test
+/// function, and the case's index, so the same base seed replays the same inputs in order:
 ///
 /// - by default the base seed is ``PropertySeed/defaultSeed`` (`make test` is deterministic);
 /// - `PERPLEXED_PROPERTY_SEED=N` (a decimal or 0x-hex UInt64) runs the suite on another seed;
@@ -79,7 +79,8 @@ public func seededCheck<Value>(
         Issue.record("seededCheck must run inside a test", sourceLocation: sourceLocation)
         return
     }
-    let site = "\(sourceLocation.fileID):\(sourceLocation.line)"
+    // Keyed by file and test function, not line: editing elsewhere in the file keeps the inputs.
+    let site = "\(sourceLocation.fileID):\(test.name)"
     // The test function's name, for the replay line ("isoPerplexity()" → "isoPerplexity").
     let filter = test.name.hasSuffix("()") ? String(test.name.dropLast(2)) : test.name
     for index in 0..<count {

@@ -239,6 +239,10 @@ func meanModelProbabilities(c: Double, ones: Int, length: Int) -> [Double] {
         #expect(byRule["highest micro-F1 (oracle)"]?.0 == 2)
         #expect(byRule["highest micro-F1 (oracle)"]?.1 == 1)
         #expect(byRule["lowest mean entropy"]?.0 == 3)
+        // Brier (mean squared error of the restricted p(1)): 0.122, 0.202, 0.333; calibration
+        // error (10 bins): 0.233, 0.450, 0.332 (computed by hand from the probabilities above).
+        #expect(byRule["lowest Brier score"]?.0 == 1)
+        #expect(byRule["lowest calibration error"]?.0 == 1)
     }
 }
 
