@@ -24,7 +24,8 @@ func expectProblem(_ bytes: [UInt8], _ matches: (GGUFError.Problem) -> Bool, sou
 }
 
 @Suite struct BadInputTests {
-    let original = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: fixturePath)))
+    let original: [UInt8]
+    init() throws { original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixturePath))) }
 
     @Test func missingFileAndDirectory() {
         #expect(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/model.gguf") }

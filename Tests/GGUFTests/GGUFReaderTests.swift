@@ -2,8 +2,97 @@ import Foundation
 import Testing
 @testable import GGUF
 
-/// The fixture made by scripts/make_gguf_fixtures.py with Python's `gguf` package.
-let fixturePath = Bundle.module.path(forResource: "quants", ofType: "gguf", inDirectory: "Fixtures")!
+/// The fixture made by scripts/make_gguf_fixtures.py with Python's `gguf` package. (If the
+/// resource is missing, opening this path fails with the reader's own error instead of a crash.)
+let fixturePath = Bundle.module.path(forResource: "quants", ofType: "gguf", inDirectory: "Fixtures")
+    ?? "missing resource Fixtures/quants.gguf"
+
+/// The fixture's layout read independently of the `GGUF` module, straight from the GGUF v3
+/// format (all little-endian): magic, u32 version, u64 tensor count, u64 metadata count; each
+/// metadata pair (u64-length key, u32 type, value) is skipped; each tensor info is a u64-length
+/// name, u32 n_dims, n_dims × u64, u32 type, u64 offset; the data section starts at the next
+/// multiple of the alignment (64: `general.alignment` as set by make_gguf_fixtures.py). F32
+/// tensors are decoded here byte by byte, so a byte-order or stride bug in the reader's F32 path
+/// cannot corrupt both sides of a comparison alike.
+struct IndependentLayout {
+    struct Info { let dimensions: [UInt64]; let type: UInt32; let offset: UInt64 }
+    struct Malformed: Error, CustomStringConvertible { let description: String }
+
+    let bytes: [UInt8]
+    let version: UInt32
+    let names: [String]
+    let infos: [String: Info]
+    let dataStart: Int
+
+    init(_ bytes: [UInt8], alignment: Int = 64) throws {
+        var at = 0
+        func take(_ n: UInt64) throws -> ArraySlice<UInt8> {
+            guard n <= UInt64(bytes.count - at) else { throw Malformed(description: "\(n) bytes past the end at \(at)") }
+            defer { at += Int(n) }
+            return bytes[at..<(at + Int(n))]
+        }
+        // Little-endian: byte i carries bits 8i..8i+7.
+        func unsigned(_ n: UInt64) throws -> UInt64 {
+            try take(n).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        }
+        func string() throws -> String { String(decoding: try take(try unsigned(8)), as: UTF8.self) }
+        func skipValue(_ type: UInt64) throws {
+            switch type {
+            case 0, 1, 7: _ = try take(1)          // u8, i8, bool
+            case 2, 3: _ = try take(2)             // u16, i16
+            case 4, 5, 6: _ = try take(4)          // u32, i32, f32
+            case 10, 11, 12: _ = try take(8)       // u64, i64, f64
+            case 8: _ = try string()
+            case 9:                                // array: u32 element type, u64 count, elements
+                let element = try unsigned(4), count = try unsigned(8)
+                guard count <= UInt64(bytes.count) else { throw Malformed(description: "array of \(count)") }
+                for _ in 0..<count { try skipValue(element) }
+            default: throw Malformed(description: "unknown value type \(type) at \(at)")
+            }
+        }
+        guard Array(try take(4)) == Array("GGUF".utf8) else { throw Malformed(description: "no GGUF magic") }
+        let version = UInt32(try unsigned(4))
+        let tensorCount = try unsigned(8), metadataCount = try unsigned(8)
+        guard tensorCount <= 1000, metadataCount <= 1000 else { throw Malformed(description: "absurd counts") }
+        for _ in 0..<metadataCount {
+            _ = try string()
+            try skipValue(try unsigned(4))
+        }
+        var names: [String] = [], infos: [String: Info] = [:]
+        for _ in 0..<tensorCount {
+            let name = try string()
+            let rank = try unsigned(4)
+            guard rank <= 4 else { throw Malformed(description: "\(name): rank \(rank)") }
+            let dimensions = try (0..<rank).map { _ in try unsigned(8) }
+            let type = UInt32(try unsigned(4))
+            names.append(name)
+            infos[name] = Info(dimensions: dimensions, type: type, offset: try unsigned(8))
+        }
+        self.bytes = bytes
+        self.version = version
+        self.names = names
+        self.infos = infos
+        self.dataStart = (at + alignment - 1) / alignment * alignment
+    }
+
+    /// Absolute file offset of a tensor's data.
+    func fileOffset(_ name: String) throws -> Int {
+        guard let info = infos[name] else { throw Malformed(description: "no tensor \(name)") }
+        return dataStart + Int(info.offset)
+    }
+
+    /// An F32 tensor (ggml type 0), each element assembled from its 4 little-endian bytes.
+    func f32(_ name: String) throws -> [Float] {
+        guard let info = infos[name], info.type == 0 else { throw Malformed(description: "\(name) is not an F32 tensor") }
+        let count = Int(info.dimensions.reduce(1, *)), start = try fileOffset(name)
+        guard start + 4 * count <= bytes.count else { throw Malformed(description: "\(name) runs past the end") }
+        return (0..<count).map { i in
+            let p = start + 4 * i
+            let word = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
+            return Float(bitPattern: word)
+        }
+    }
+}
 
 @Suite struct GGUFReaderTests {
     @Test func headerAndAlignment() throws {
@@ -47,14 +136,36 @@ let fixturePath = Bundle.module.path(forResource: "quants", ofType: "gguf", inDi
         #expect(try file.tensor("Q6_K.expected").fileOffset == 24384)
     }
 
-    /// Every supported type, every weight, against gguf.quants.dequantize.
+    /// The independent layout agrees with gguf's GGUFReader where that was recorded, and with the
+    /// reader under test for every tensor.
+    @Test func independentLayoutAgrees() throws {
+        let layout = try IndependentLayout([UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath))))
+        #expect(layout.version == 3)
+        #expect(layout.names.count == 18)
+        #expect(try layout.fileOffset("Q4_K") == 19136 && layout.fileOffset("Q6_K.expected") == 24384)
+        let file = try GGUFFile(path: fixturePath)
+        #expect(file.dataOffset == layout.dataStart)
+        #expect(file.tensors.map(\.name) == layout.names)
+        for name in layout.names {
+            let info = try file.tensor(name)
+            #expect(try info.fileOffset == layout.fileOffset(name), "\(name)")
+            #expect(info.dimensions.map(UInt64.init) == layout.infos[name]?.dimensions, "\(name)")
+        }
+    }
+
+    /// Every supported type, every weight, against gguf.quants.dequantize; the expected values
+    /// are decoded by ``IndependentLayout``, not by the reader under test.
     @Test(arguments: ["F32", "F16", "BF16", "Q4_0", "Q5_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"])
     func dequantisationMatchesGGUFPy(name: String) throws {
         let file = try GGUFFile(path: fixturePath)
+        let layout = try IndependentLayout([UInt8](Data(contentsOf: URL(fileURLWithPath: fixturePath))))
         let got = try file.floats(name)
-        let expected = try file.floats(name + ".expected")
+        let expected = try layout.f32(name + ".expected")
         #expect(got.count == 512)
         #expect(got.count == expected.count)
+        #expect(expected.allSatisfy(\.isFinite) && Set(expected).count > 8, "\(name).expected: suspicious reference values")
+        // The reader's F32 path on the reference tensor itself: bit for bit.
+        #expect(try file.floats(name + ".expected").map(\.bitPattern) == expected.map(\.bitPattern), "\(name).expected")
         // numpy may group the products of scales differently: allow a few ulps.
         let worst = zip(got, expected).map { abs($0 - $1) / max(abs($1), 1e-6) }.max() ?? 0
         #expect(worst <= 4 * Float.ulpOfOne, "\(name): worst relative error \(worst)")

@@ -58,6 +58,27 @@ func bracket(_ value: Any?) -> (Double, Double)? {
     return (lo, hi)
 }
 
+/// A certified {"lower", "upper"} checked exactly in decimal (Foundation's `Decimal` holds 38
+/// significant digits, more than the 20 the CLI prints by default): it contains `reference` (an
+/// mpmath or closed-form value given to 30+ digits, or an exact value) and is at most `width`
+/// wide. With the default --digits 20 and --precision 256, outward rounding of a 256-bit
+/// enclosure to 20 significant digits leaves at most 2 units of the 20th digit, so for values
+/// below 10 the width is at most 2e-19; an unbounded or vacuous bracket fails.
+func expectCertified(
+    _ value: Any?, contains reference: String, width: Decimal = Decimal(sign: .plus, exponent: -19, significand: 2),
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    guard let object = value as? [String: Any],
+          let loText = object["lower"] as? String, let hiText = object["upper"] as? String,
+          let lo = Decimal(string: loText), let hi = Decimal(string: hiText),
+          let r = Decimal(string: reference), lo.isFinite, hi.isFinite else {
+        Issue.record("not a finite certified bracket: \(String(describing: value))", sourceLocation: sourceLocation)
+        return
+    }
+    #expect(lo <= r && r <= hi, "[\(loText), \(hiText)] misses \(reference)", sourceLocation: sourceLocation)
+    #expect(lo <= hi && hi - lo <= width, "[\(loText), \(hiText)] is wider than \(width)", sourceLocation: sourceLocation)
+}
+
 @Suite(.serialized) struct CLITests {
     @Test("pplx: certified JSON has {lower, upper} strings enclosing Eq. 10")
     func pplx() throws {
@@ -66,6 +87,8 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         let exact = -0.5 * log(0.9) - 0.5 * log(0.1)
         let (lo, hi) = try #require(bracket(results["log-perplexity"]))
         #expect(lo <= exact + 1e-15 && exact - 1e-15 <= hi && hi - lo < 1e-15)
+        // The same, to 30 digits (mpmath at 50 digits: −½ log 0.9 − ½ log 0.1).
+        expectCertified(results["log-perplexity"], contains: "1.20397280432593599262274621776")
         #expect((doc["inputs"] as? [String: Any])?["accuracy"] as? String == "0.5")
         // Plain mode: decimal strings.
         let plain = try CLI.json(["pplx", "--accuracy", "0.5", "--gamma", "0.1", "--digits", "30"])
@@ -82,11 +105,15 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         // mpmath at 60 digits (Tests/PerplexityTheoryTests/Fixtures/theory.json).
         let reference = 0.770213994699454604
         #expect(lo <= reference + 1e-15 && reference - 1e-15 <= hi && hi - lo < 1e-15)
+        expectCertified(r1["critical accuracy"], contains: "0.770213994699454604006322403372")
+        expectCertified(r2["critical accuracy"], contains: "0.770213994699454604006322403372")
         #expect(bracket(r2["critical accuracy"])?.0 == lo)
         #expect(r1["verdict"] as? String == "selected-though-worse" && r1["unfavourable"] as? Bool == true)
         let limit = try CLI.json(["critical", "--accuracy", "0.5", "--gamma", "0.1", "--delta", "0.1", "--certified"])
         let (l1, h1) = try #require(bracket((limit["results"] as? [String: Any])?["critical accuracy"]))
-        #expect(l1 <= 1 && 1 <= h1)
+        #expect(l1 <= 1 && 1 <= h1 && h1 - l1 < 1e-15)
+        // At Δ = γ the limit is exactly 1, so the bracket must be [1, 1] up to the 20 printed digits.
+        expectCertified((limit["results"] as? [String: Any])?["critical accuracy"], contains: "1")
     }
 
     @Test("regions: a table in every format, certified JSON intervals, an SVG written atomically")
@@ -118,7 +145,10 @@ func bracket(_ value: Any?) -> (Double, Double)? {
     func others() throws {
         let fit = try CLI.json(["fit-gamma", "--log-perplexity", "1", "--accuracy", "0.5", "--certified"])["results"] as? [String: Any] ?? [:]
         let (c0, c1) = try #require(bracket(fit["confident gamma (<= 1 - a)"]))
-        #expect(c0 <= 0.16137820985148149 && 0.16137820985148148 <= c1)
+        #expect(c0 <= 0.16137820985148149 && 0.16137820985148148 <= c1 && c1 - c0 < 1e-15)
+        // mpmath at 60 digits (theory.json, fitGamma logPerplexity 1, accuracy 0.5), both roots.
+        expectCertified(fit["confident gamma (<= 1 - a)"], contains: "0.161378209851481489002903863749")
+        expectCertified(fit["diffident gamma (>= 1 - a)"], contains: "0.838621790148518510997096136250")
         let none = try CLI.json(["fit-gamma", "--log-perplexity", "0.5", "--accuracy", "0.8"])["results"] as? [String: Any] ?? [:]
         #expect(none["some gamma fits"] as? Bool == false)
 
@@ -129,13 +159,27 @@ func bracket(_ value: Any?) -> (Double, Double)? {
         let v = try CLI.json(["temperature", "--probabilities", "0.7,0.2,0.1,0", "--theta", "0.5", "--certified"])["results"] as? [String: Any] ?? [:]
         let (p1, q1) = try #require(bracket(v["tempered p1"]))
         #expect(p1 <= 0.49 / 0.54 + 1e-15 && 0.49 / 0.54 - 1e-15 <= q1 && q1 - p1 < 1e-15)   // 0.7² / (0.49 + 0.04 + 0.01)
+        expectCertified(v["tempered p1"], contains: "0.907407407407407407407407407407")   // 49/54 = 0.9(074)…
         #expect(bracket(v["tempered p4"]).map { $0.0 == 0 && $0.1 == 0 } == true)
 
         let s = try CLI.json(["sampling", "--gamma", "0.01", "--length", "100"])["results"] as? [String: Any] ?? [:]
         #expect(s["regime"] as? String == "alpha-unreliable")
 
-        let lemma = try CLI.run(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"])
-        #expect(lemma.status == 0 && lemma.stdout.contains("140") && lemma.stdout.contains("negative"))
+        // Closed form n′ = max(⌊1/δ⌋, ⌈−2 log ε / ξ⌉) + 1 at δ = 0.01, ε = 0.001, ξ = 0.1 (checked with
+        // python3/mpmath): ⌊1/δ⌋ = 100, so the continuity length is 101; −2 log ε / ξ = 20 log 1000 =
+        // 138.155…, ⌈·⌉ = 139, so the dilution length is 140; n′ = max(100, 139) + 1 = 140.
+        let lemma = try CLI.json(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"])
+        let l = try #require(lemma["results"] as? [String: Any])
+        #expect(l["n' (threshold)"] as? Int == 140, "\(l)")
+        #expect(l["continuity length floor(1/delta)+1"] as? Int == 101, "\(l)")
+        #expect(l["dilution length ceil(-2 log eps/xi)+1"] as? Int == 140, "\(l)")
+        #expect((lemma["inputs"] as? [String: Any])?["length"] as? String == "140")   // N defaults to n′
+        #expect(l["eta = min(m, xi/4)"] as? String == "0.025")
+        // (−log ε)/N + 2η(N − 1)/N at N = 140, η = 0.025.
+        let corrected = try #require(number(l["corrected bound at N"]))
+        #expect(abs(corrected - (-log(0.001) / 140 + 2 * 0.025 * 139 / 140)) < 1e-15)
+        #expect(l["corrected bound < xi"] as? Bool == true)
+        #expect((lemma["notes"] as? [String])?.contains { $0.contains("negative") } == true)
         let collapse = try CLI.json(["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01", "--gamma", "0.3", "--length", "1000"])
         let bound = try #require(number((collapse["results"] as? [String: Any])?["Prop. 3.2: pplx(beta_N) below"]))
         #expect(abs(bound - (-log(0.7) + (-log(0.001) / 1000 + 2 * 0.025 * 999 / 1000))) < 1e-15)

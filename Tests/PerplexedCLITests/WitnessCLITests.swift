@@ -24,10 +24,50 @@ import Testing
         #expect(alpha["target"] as? String == "00000000")
         #expect(beta["target"] as? String == "00000001")
         let certified = try #require(json["certified"] as? [String: Any])
-        let a = try #require(bracket(certified["alpha_log_perplexity"]))
-        #expect(a.0 <= a.1 && a.0 >= 0)
-        #expect((json["linf_distance"] as? [Any])?.count == 8)
-        #expect(certified["within_bound"] as? Bool != false)
+
+        // The certified log-perplexities (interval arithmetic on the float32 logits, printed to 12
+        // significant digits, so a few 1e-12 wide) against the independent float32 pipeline
+        // (float32 softmax, then Σ log in double): they agree to float32 accuracy.
+        var midpoints: [Double] = []
+        for (run, key) in [(alpha, "alpha_log_perplexity"), (beta, "beta_log_perplexity")] {
+            let (lo, hi) = try #require(bracket(certified[key]), "\(key): \(String(describing: certified[key]))")
+            let float32 = try #require(run["log_perplexity_float32"] as? Double, "\(key)")
+            #expect(lo >= 0 && lo <= hi && hi - lo < 1e-9, "\(key): [\(lo), \(hi)]")
+            #expect(abs((lo + hi) / 2 - float32) < 1e-4, "\(key): [\(lo), \(hi)] vs float32 \(float32)")
+            midpoints.append((lo + hi) / 2)
+        }
+        let gap = try #require(bracket(certified["gap"]))
+        #expect(gap.0 >= 0 && gap.0 <= gap.1 && gap.1 - gap.0 < 1e-9)
+        #expect(abs((gap.0 + gap.1) / 2 - abs(midpoints[0] - midpoints[1])) < 1e-9, "gap \(gap) vs \(midpoints)")
+
+        // L∞ distances: the double-precision values (softmax of the float32 logits in double) inside
+        // narrow certified enclosures, and η their maximum.
+        let distances = try #require(json["linf_distance"] as? [Double])
+        let enclosures = try #require(certified["linf_distance"] as? [Any])
+        #expect(distances.count == 8 && enclosures.count == 8)
+        for (k, (d, e)) in zip(distances, enclosures).enumerated() {
+            let (lo, hi) = try #require(bracket(e), "position \(k + 1): \(e)")
+            #expect(lo >= 0 && lo <= hi && hi - lo < 1e-9, "position \(k + 1): [\(lo), \(hi)]")
+            #expect(lo - 1e-6 <= d && d <= hi + 1e-6, "position \(k + 1): \(d) outside [\(lo), \(hi)]")
+        }
+        let eta = try #require(json["eta"] as? Double)
+        #expect(eta == distances.max())
+        let etaEnclosure = try #require(bracket(certified["eta"]))
+        #expect(etaEnclosure.0 <= etaEnclosure.1 && etaEnclosure.1 - etaEnclosure.0 < 1e-9, "eta \(etaEnclosure)")
+        #expect(etaEnclosure.0 - 1e-6 <= eta && eta <= etaEnclosure.1 + 1e-6, "eta \(eta) outside \(etaEnclosure)")
+
+        // Lemma 3.1: when its hypotheses hold the bound is a theorem, so the measured gap must be
+        // certainly within it; when they do not, the CLI must give neither a bound nor a verdict.
+        let hypotheses = try #require(certified["lemma_hypotheses_hold"] as? Bool)
+        if hypotheses {
+            #expect(certified["within_bound"] as? Bool == true, "within_bound = \(String(describing: certified["within_bound"]))")
+            let bound = try #require(bracket(certified["lemma_bound"]), "lemma_bound = \(String(describing: certified["lemma_bound"]))")
+            #expect(bound.0 <= bound.1 && bound.1 - bound.0 < 1e-9)
+            #expect(gap.1 <= bound.0 + 1e-11, "gap \(gap) above the bound \(bound)")
+        } else {
+            #expect(certified["lemma_bound"] is NSNull, "lemma_bound = \(String(describing: certified["lemma_bound"]))")
+            #expect(certified["within_bound"] is NSNull, "within_bound = \(String(describing: certified["within_bound"]))")
+        }
     }
 
     @Test("copy-sweep writes the Fig. 2 panels atomically") func sweep() throws {

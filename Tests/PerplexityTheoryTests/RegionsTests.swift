@@ -3,11 +3,11 @@ import MultiPrecision
 import PerplexityTheory
 
 @Suite struct RegionsTests {
-    func list(_ texts: [String]) -> [BigRational] { texts.map(exact) }
+    func list(_ texts: [String]) throws -> [BigRational] { try texts.map(exact) }
 
     @Test("The fast certified table overlaps the generic criticalAccuracy at every point, and is as narrow")
     func fastEqualsGeneric() throws {
-        let grid = RegionsGrid(
+        let grid = try RegionsGrid(
             accuracies: list(["0", "0.37", "0.5", "0.9", "1"]),
             gammas: list(["0.01", "0.2", "0.4", "0.49"]),
             shifts: try RegionsGrid.shifts(step: exact("0.125"), through: 1))
@@ -26,29 +26,29 @@ import PerplexityTheory
     @Test("The fast table contains the mpmath values of Eq. 11")
     func fastAgainstFixtures() throws {
         let rows = try Fixtures.load().rows("critical")
-        let grid = RegionsGrid(
-            accuracies: list(Array(Set(rows.map { $0["accuracy"] })).sorted()),
-            gammas: list(Array(Set(rows.map { $0["gamma"] })).sorted()),
-            shifts: list(Array(Set(rows.map { $0["shift"] })).sorted()))
+        let grid = try RegionsGrid(
+            accuracies: list(Array(Set(rows.map { try $0["accuracy"] })).sorted()),
+            gammas: list(Array(Set(rows.map { try $0["gamma"] })).sorted()),
+            shifts: list(Array(Set(rows.map { try $0["shift"] })).sorted()))
         let table = try certifiedRegionsTable(grid, precision: bits)
         for row in rows {
-            let g = grid.gammas.firstIndex(of: exact(row["gamma"]))!
-            let i = grid.accuracies.firstIndex(of: exact(row["accuracy"]))!
-            let k = grid.shifts.firstIndex(of: exact(row["shift"]))!
+            let g = try #require(grid.gammas.firstIndex(of: exact(row["gamma"])))
+            let i = try #require(grid.accuracies.firstIndex(of: exact(row["accuracy"])))
+            let k = try #require(grid.shifts.firstIndex(of: exact(row["shift"])))
             let index = table.index(gamma: g, accuracy: i, shift: k)
-            expectEncloses(table.critical[index], row["critical"], "\(row)")
-            #expect((table.gap(at: index) + enclosure(row["accuracy"])).intersection(table.critical[index]) != nil)
+            try expectEncloses(table.critical[index], row["critical"], "\(row)")
+            #expect(try (table.gap(at: index) + enclosure(row["accuracy"])).intersection(table.critical[index]) != nil)
         }
     }
 
     @Test("Grids: exact steps, and out-of-range or empty parameters are refused by name")
     func gridValidation() throws {
         let shifts = try RegionsGrid.shifts(step: exact("0.01"), through: exact("0.99"))
-        #expect(shifts.count == 100 && shifts.last == exact("0.99"))
+        #expect(try shifts.count == 100 && shifts.last == exact("0.99"))
         #expect(throws: ParameterError(parameter: "shift step", requirement: "> 0", value: "0")) {
             try RegionsGrid.shifts(step: 0, through: 1)
         }
-        let bad: [(RegionsGrid, String)] = [
+        let bad: [(RegionsGrid, String)] = try [
             (RegionsGrid(accuracies: [2], gammas: list(["0.1"]), shifts: [0]), "accuracy"),
             (RegionsGrid(accuracies: [0], gammas: list(["0.5"]), shifts: [0]), "gamma"),
             (RegionsGrid(accuracies: [0], gammas: list(["0.1"]), shifts: list(["1.01"])), "shift"),
