@@ -42,9 +42,9 @@ SEED ?= 1
 BIN = $$($(SWIFT) build -c release --show-bin-path)/perplexed
 RUN_NAME = $$(date -u +%Y-%m-%d)-$(1)-seed$(SEED)-v$$($(BIN) --version)
 reproduce: release
-	out=results/$(call RUN_NAME,paper); $(BIN) reproduce --seed $(SEED) --out $$out && { git rev-parse HEAD; git diff --quiet HEAD -- Sources Package.swift || echo "with uncommitted changes to Sources"; } > $$out/REVISION
+	rev="$$(git rev-parse HEAD)$$(git diff --quiet HEAD -- Sources Package.swift || echo ' with uncommitted changes to Sources')"; out=results/$(call RUN_NAME,paper); $(BIN) reproduce --seed $(SEED) --out $$out && echo "$$rev" > $$out/REVISION
 reproduce-quick: release
-	out=results/$(call RUN_NAME,quick); $(BIN) reproduce --quick --seed $(SEED) --out $$out && { git rev-parse HEAD; git diff --quiet HEAD -- Sources Package.swift || echo "with uncommitted changes to Sources"; } > $$out/REVISION
+	rev="$$(git rev-parse HEAD)$$(git diff --quiet HEAD -- Sources Package.swift || echo ' with uncommitted changes to Sources')"; out=results/$(call RUN_NAME,quick); $(BIN) reproduce --quick --seed $(SEED) --out $$out && echo "$$rev" > $$out/REVISION
 
 # The release `perplexed verify` proves the whole claim catalogue (too slow in a debug build);
 # it runs before `swift test` so that the test runner's summary is the last thing printed.

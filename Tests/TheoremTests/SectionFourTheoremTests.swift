@@ -25,8 +25,12 @@ import PropertyTesting
         let closed = try logPerplexity(accuracy: a, gamma: γ)
         let context = "\(s.name) N=\(n) right=\(right) γ=\(g)/1000"
         expectClose(scored.accuracy, a, tolerance: s.tolerance, context)
-        expectClose(scored.onRight, closed.onRight, tolerance: s.tolerance, context)
-        expectClose(scored.onWrong, closed.onWrong, tolerance: s.tolerance, context)
+        // The split written out: −a·log(1 − γ) on the right positions, −(1 − a)·log γ on the wrong.
+        let onRight = -(a * T.log(s.one - γ)), onWrong = -((s.one - a) * T.log(γ))
+        expectClose(scored.onRight, onRight, tolerance: s.tolerance, context)
+        expectClose(scored.onWrong, onWrong, tolerance: s.tolerance, context)
+        expectClose(closed.onRight, onRight, tolerance: s.tolerance, context)
+        expectClose(closed.onWrong, onWrong, tolerance: s.tolerance, context)
         // Eq. 10 written out, and the mean of −log p computed position by position.
         var mean = s.zero
         for token in tokens { mean = mean - T.log(token.probability) }
@@ -84,8 +88,8 @@ import PropertyTesting
         expectClose(critical, printed, tolerance: s.tolerance, context)
         // It solves the iso-perplexity equation.
         expectClose(eq10(critical, γʹ), L0, tolerance: s.tolerance, context)
-        // The absolute-shift entry point agrees.
-        expectClose(try criticalAccuracy(accuracy: a, gamma: γ, delta: γ * shift), critical, tolerance: s.tolerance, context)
+        // The absolute-shift entry point agrees with the printed form too.
+        expectClose(try criticalAccuracy(accuracy: a, gamma: γ, delta: γ * shift), printed, tolerance: s.tolerance, context)
     }
 
     @Test("Eq. 11: the stable form equals the printed form and solves pplx(a′, γ′) = pplx(a, γ)")
@@ -268,19 +272,45 @@ import PropertyTesting
         }
     }
 
+    /// The sign of the slope at Δ = 0, certified, on both sides of the calibrated line and on it.
+    @discardableResult
+    func slopeSign(g: Int, k: Int) throws -> Int.Order {
+        let a = inInterval.q(milli(k)), γ = inInterval.q(milli(g))
+        let slope = try criticalAccuracySlopeAtZero(accuracy: a, gamma: γ)
+        let order = k.compare(1000 - g)
+        switch order {
+        case .above: #expect(slope.isCertainlyNegative, "a=\(k) γ=\(g): \(slope)")
+        case .below: #expect(slope.isCertainlyPositive, "a=\(k) γ=\(g): \(slope)")
+        case .equal: #expect(slope.contains(BigRational(0)) && slope.magnitude.upper.double() < 1e-60, "a=\(k) γ=\(g): \(slope)")
+        }
+        return order
+    }
+
     @Test("The slope at Δ = 0 is negative iff a > 1 − γ, and under-confident bases dip below a exactly until the confident root")
     func criterion() async throws {
-        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 10...1000)) { g, k, u in
-            // The sign, certified, on both sides of the calibrated line and on it.
-            let a = inInterval.q(milli(k)), γ = inInterval.q(milli(g))
-            let slope = try criticalAccuracySlopeAtZero(accuracy: a, gamma: γ)
-            switch k.compare(1000 - g) {
-            case .above: #expect(slope.isCertainlyNegative, "a=\(k) γ=\(g): \(slope)")
-            case .below: #expect(slope.isCertainlyPositive, "a=\(k) γ=\(g): \(slope)")
-            case .equal: #expect(slope.contains(BigRational(0)) && slope.magnitude.upper.double() < 1e-60, "a=\(k) γ=\(g): \(slope)")
-            }
+        // Half of the cases put a within 3/1000 of the calibrated line 1 − γ (and on it one time in
+        // seven), where the sign changes; the other half draw a anywhere in [0, 1].
+        var orders: [Int.Order: Int] = [:]
+        await seededCheck(input: Gen.int(in: 1...499), Gen.int(in: 0...1000), Gen.int(in: 10...1000), Gen.int(in: 0...1), Gen.int(in: -3...3)) { g, drawn, u, near, δ in
+            let k = near == 0 ? drawn : min(max(1000 - g + δ, 0), 1000)
+            orders[try slopeSign(g: g, k: k), default: 0] += 1
             try dip(inDouble, g: g, u: u, steps: 60)
             try dip(inBig, g: g, u: u, steps: 260)
+        }
+        #expect(orders[.above, default: 0] > 0 && orders[.below, default: 0] > 0 && orders[.equal, default: 0] > 0, "\(orders)")
+        // Deterministic: the calibrated line itself and its neighbours, at both ends of γ.
+        for g in [1, 100, 250, 499] {
+            #expect(try slopeSign(g: g, k: 1000 - g) == .equal)
+            #expect(try slopeSign(g: g, k: 1000 - g + 1) == .above)
+            #expect(try slopeSign(g: g, k: 1000 - g - 1) == .below)
+        }
+        // Deterministic: a = 1 (u = 1000), where every shift is a free lunch, and the ends of the
+        // drawn range (u = 10: just above the calibrated line; u = 999: just below a = 1).
+        for g in [1, 100, 250, 499] {
+            for u in [10, 999, 1000] {
+                try dip(inDouble, g: g, u: u, steps: 60)
+                try dip(inBig, g: g, u: u, steps: 260)
+            }
         }
     }
 
@@ -431,7 +461,9 @@ extension Int {
                 return
             }
             let confident = try #require(fit.confident), diffident = try #require(fit.diffident)
-            #expect(confident.upper.exactRational! <= pivot && pivot <= diffident.lower.exactRational!, "a=\(k) L=\(l)/100")
+            let confidentUpper = try #require(confident.upper.exactRational, "a=\(k) L=\(l)/100 \(confident)")
+            let diffidentLower = try #require(diffident.lower.exactRational, "a=\(k) L=\(l)/100 \(diffident)")
+            #expect(confidentUpper <= pivot && pivot <= diffidentLower, "a=\(k) L=\(l)/100")
             for root in [confident, diffident] {
                 // The root solves pplx(a, γ) = L: at the midpoint of the (2^-248 absolute wide)
                 // enclosure the residual is at most |∂pplx/∂γ|·width ≤ (1/γ + 1/(1 − γ))·width, by

@@ -38,17 +38,50 @@ func milli(_ k: Int) -> BigRational { BigRational(k) / BigRational(1000) }
 
 // MARK: - Assertions that hold in every type (certified for intervals)
 
-/// `a < b` (certified for intervals).
+/// Whether `x` is a finite number and, for intervals, a narrow enclosure: width at most
+/// `inInterval.tolerance` · (1 + |x|). Comparisons against NaN, ±∞, unbounded or wide enclosures
+/// prove nothing (NaN makes `!(b < a)` true; −∞ is below everything; a wide interval is "possibly"
+/// below anything), so the helpers below record an issue for them instead of passing.
+func isUsableForComparison<T: PerplexityScalar>(_ x: T) -> Bool {
+    guard x.isUsable else { return false }
+    switch x {
+    case let d as Double: return d.isFinite
+    case let b as BigFloat: return b.isFinite
+    case let i as Interval:
+        return i.width <= inInterval.tolerance.upper * (inBig.one + i.magnitude.upper)
+    default: return true
+    }
+}
+
+/// Records an issue (and returns false) unless every operand is usable for a comparison.
+func expectComparable<T: PerplexityScalar>(
+    _ operands: [(String, T)], _ context: () -> String, sourceLocation: SourceLocation
+) -> Bool {
+    let bad = operands.filter { !isUsableForComparison($0.1) }
+    guard bad.isEmpty else {
+        let list = bad.map { "\($0.0) = \($0.1)" }.joined(separator: ", ")
+        Issue.record("not finite or too wide to compare (\(list)): \(context())", sourceLocation: sourceLocation)
+        return false
+    }
+    return true
+}
+
+/// `a < b` (certified for intervals); both sides must be finite (narrow, for intervals).
 func expectLess<T: PerplexityScalar>(
     _ a: T, _ b: T, _ context: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
+    guard expectComparable([("a", a), ("b", b)], context, sourceLocation: sourceLocation) else { return }
     #expect(a.isCertainlyLess(than: b), "\(a) < \(b) fails: \(context())", sourceLocation: sourceLocation)
 }
 
-/// `a <= b + slack` (for intervals: some point of a is within slack above b, i.e. not certainly violated).
+/// `a <= b + slack` (for intervals: some point of a is within slack above b, i.e. not certainly
+/// violated). a, b and slack must be finite and, for intervals, narrow (width ≤ 1e-60·(1 + |x|)),
+/// so that "not certainly violated" says nearly as much as the point comparison; slack ≥ 0.
 func expectAtMost<T: PerplexityScalar>(
     _ a: T, _ b: T, slack: T, _ context: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
+    guard expectComparable([("a", a), ("b", b), ("slack", slack)], context, sourceLocation: sourceLocation) else { return }
+    #expect(!slack.isCertainlyLess(than: slack.integer(0)), "negative slack \(slack): \(context())", sourceLocation: sourceLocation)
     #expect(!(b + slack).isCertainlyLess(than: a), "\(a) <= \(b) fails: \(context())", sourceLocation: sourceLocation)
 }
 
@@ -86,5 +119,25 @@ struct SplitMix: Sendable {
     /// An integer in `range`.
     mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+}
+
+// MARK: - The helpers themselves
+
+@Suite struct ComparisonHelperTests {
+    @Test("the comparison helpers refuse NaN, infinities and wide or unbounded enclosures")
+    func refuseUnusable() throws {
+        // The predicate the helpers guard with (testing it directly keeps the run free of
+        // deliberately recorded issues).
+        #expect(!isUsableForComparison(Double.nan) && !isUsableForComparison(Double.infinity) && !isUsableForComparison(-Double.infinity))
+        #expect(!isUsableForComparison(inBig.zero / inBig.zero))
+        // An enclosure [0, 2] is "possibly ≤" 1 but says nothing; [0, 10^-50] is too wide at 256 bits.
+        #expect(!isUsableForComparison(try Interval(lower: BigRational(0), upper: BigRational(2), precision: 256)))
+        #expect(!isUsableForComparison(try Interval(lower: BigRational(0), upper: try BigRational(parsing: "1e-50"), precision: 256)))
+        // Proper operands are usable, and pass (ties included for expectAtMost).
+        #expect(isUsableForComparison(1.0) && isUsableForComparison(inBig.half) && isUsableForComparison(inInterval.q(1, 3)))
+        expectAtMost(1.0, 1.0, slack: 0, "tie")
+        expectAtMost(inInterval.q(1, 3), inInterval.q(1, 3), slack: inInterval.zero, "interval tie")
+        expectLess(inInterval.q(1, 3), inInterval.half, "1/3 < 1/2")
     }
 }
