@@ -42,6 +42,9 @@ struct ReproduceCommand: AsyncParsableCommand {
     @Option(help: "A Gemma 3 GGUF file for the copy experiment on a real model (default: the fetched gemma3-270m, if present).")
     var gemma: String?
 
+    /// Training steps of the copy model: fewer in --quick.
+    var copySteps: Int { quick ? 1500 : 3000 }
+
     func run() async throws {
         let started = Date()
         do {
@@ -60,7 +63,7 @@ struct ReproduceCommand: AsyncParsableCommand {
         step("proving the claim catalogue")
         report.sections.append(await proverSection())
         step("training the copy model")
-        let copy = try trainCopyModel(steps: quick ? 1500 : 3000, step: step)
+        let copy = try trainCopyModel(steps: copySteps, step: step)
         step("copy witnesses")
         report.sections += try copySections(copy)
         step("copy witnesses on Gemma 3")
@@ -82,7 +85,7 @@ struct ReproduceCommand: AsyncParsableCommand {
         let seconds = Int(Date().timeIntervalSince(started))
         report.run = [
             ("command", invocation + " --seed \(seed)" + (gemma.map { " --gemma \($0)" } ?? "")),
-            ("settings", quick ? "quick (1,500 copy steps, 1,000 parity steps, lengths up to 512)" : "the paper's (3,000 copy steps, 5,000 parity steps, lengths up to 1024, four position schemes)"),
+            ("settings", quick ? "quick (\(copySteps) copy steps, 1,000 parity steps, lengths up to 512)" : "the paper's (\(copySteps) copy steps, 5,000 parity steps, lengths up to 1024, four position schemes)"),
             ("seed", "\(seed)"),
             ("perplexed version", Perplexed.version),
             ("finished (UTC)", ISO8601DateFormatter().string(from: Date())),
@@ -140,7 +143,7 @@ struct ReproduceCommand: AsyncParsableCommand {
                 refutation = " Counterexample to the printed Appendix A bound, inside the lemma's hypotheses: "
                     + values.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
                     + ", where it evaluates to \((try? c.values[0].decimal(digits: 12)) ?? "?")."
-                    + " The point is feasible: p(α_k) > 1/2 + ϵ leaves 1/2 − ϵ for the two other symbols of {0, 1, |}, and the floor ε = r(1/2 − ϵ)/2 ≤ (1/2 − ϵ)/2 fits."
+                    + " The point is feasible: p(α_k) > 1/2 + ϵ leaves 1/2 − ϵ for the two other symbols of {0, 1, |}, and the floor ε = r(1/2 − ϵ)/2 < (1/2 − ϵ)/2 (r < 1) fits twice."
             }
         }
         return ReportSection(

@@ -41,8 +41,12 @@ public struct CertifiedLogSoftmax: Sendable {
 
     /// Enclosures of log p_y for each requested token.
     public func logProbabilities(_ logits: [Float], of tokens: [Int]) throws -> [Interval] {
-        let normaliser = try logSumExp(logits)
-        return try tokens.map { try Interval(Double(logits[$0]), precision: precision) - normaliser }
+        try logProbabilities(logits, of: tokens, normaliser: logSumExp(logits))
+    }
+
+    /// Enclosures of log p_y = z_y − log Σ e^z, given the row's ``logSumExp(_:)``.
+    public func logProbabilities(_ logits: [Float], of tokens: [Int], normaliser: Interval) throws -> [Interval] {
+        try tokens.map { try Interval(Double(logits[$0]), precision: precision) - normaliser }
     }
 
     /// Enclosure of p_i = e^(z_i − log Σ e^z), given the normaliser's enclosure.

@@ -153,11 +153,11 @@ func certify(
     let positions = try parallelMap(Array(0..<n)) { k -> CertifiedPosition in
         let (la, lb) = (a.logits[k], b.logits[k])
         let na = try softmax.logSumExp(la), nb = try softmax.logSumExp(lb)
-        func log(_ logits: [Float], _ bit: Int, _ normaliser: Interval) throws -> Interval {
-            try Interval(Double(logits[bit == 0 ? zero : one]), precision: precision) - normaliser
-        }
-        return CertifiedPosition(alphaLog: try log(la, a.target[k], na), betaLog: try log(lb, b.target[k], nb),
-                        distance: try softmax.distance(la, lb, normalisers: (na, nb)))
+        func token(_ bit: Int) -> Int { bit == 0 ? zero : one }
+        return CertifiedPosition(
+            alphaLog: try softmax.logProbabilities(la, of: [token(a.target[k])], normaliser: na)[0],
+            betaLog: try softmax.logProbabilities(lb, of: [token(b.target[k])], normaliser: nb)[0],
+            distance: try softmax.distance(la, lb, normalisers: (na, nb)))
     }
     var error = 0.0
     func logPerplexity(_ copy: GreedyCopy, _ logs: [Interval]) throws -> Interval {
@@ -181,18 +181,17 @@ func certify(
     let eta = try Interval(lower: distances.map(\.lower).max()!, upper: distances.map(\.upper).max()!, precision: precision)
     let half = Float(0.5)
     let aboveHalf = (0..<n).allSatisfy { k in k == j - 1 || (a.targetProbability[k] > half && b.targetProbability[k] > half) }
-    let hypotheses = aboveHalf && eta.upper.double(rounding: .up) < 0.5
+    let etaUpper = eta.upper.double(rounding: .up)
+    let hypotheses = aboveHalf && etaUpper < 0.5
     var bound: Interval? = nil
     var within: Bool? = nil
     if hypotheses, floor > 0 {
-        let etaUpper = Interval(eta.upper)
-        let b = try lemmaBound(length: n, eta: etaUpper, floor: Interval(floor))
+        let b = try lemmaBound(length: n, eta: Interval(eta.upper), floor: Interval(floor))
         bound = b
         within = gap.upper <= b.lower ? true : (gap.lower > b.upper ? false : nil)
     }
     let gamma = 1 - Double(a.targetProbability.min() ?? 0)
-    let etaDouble = eta.upper.double(rounding: .up)
-    let nGamma = Double(n) * gamma, nEta = Double(n) * etaDouble
+    let nGamma = Double(n) * gamma, nEta = Double(n) * etaUpper
     let regime: SamplingRegime = nGamma >= threshold ? .alphaUnreliable : (nEta < threshold ? .emitsAlphaForBeta : .theorySilent)
     return CertifiedWitness(
         alphaLogPerplexity: alphaL, betaLogPerplexity: betaL, gap: gap, distance: distances, eta: eta,

@@ -83,6 +83,8 @@ public func seededCheck<Value>(
     let site = "\(sourceLocation.fileID):\(test.name)"
     // The test function's name, for the replay line ("isoPerplexity()" → "isoPerplexity").
     let filter = test.name.hasSuffix("()") ? String(test.name.dropLast(2)) : test.name
+    // The body is not Sendable, but provideScope runs it at once, on this task.
+    nonisolated(unsafe) let run = body
     for index in 0..<count {
         var rng = PropertySeed.generator(base: base, site: site, index: index)
         let value = input.run(using: &rng)
@@ -95,8 +97,6 @@ public func seededCheck<Value>(
             annotated.comments.append(note)
             return annotated
         }
-        // The body is not Sendable, but provideScope runs it at once, on this task.
-        nonisolated(unsafe) let run = body
         nonisolated(unsafe) let argument = value
         do {
             try await annotate.provideScope(for: test, testCase: Test.Case.current) {
