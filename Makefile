@@ -7,7 +7,7 @@ SWIFT ?= swift
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
-.PHONY: demo test build release deps bench model reproduce reproduce-quick clean
+.PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean
 
 # Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
 deps:
@@ -53,6 +53,16 @@ test: deps
 	$$($(SWIFT) build -c release --show-bin-path)/perplexed verify
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# DocC archives of every library into .build/docs/TARGET (swift-docc-plugin); a warning fails it.
+DOC_TARGETS := MultiPrecision PerplexityTheory Prover Reporting GGUF
+docs: deps
+	mkdir -p .build/docs
+	for t in $(DOC_TARGETS); do \
+	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation \
+	    --target $$t --output-path .build/docs/$$t --warnings-as-errors || exit 1; \
+	done
+	@echo "DocC archives written to .build/docs/<library>/"
 
 bench: deps
 	bash Benchmarks/run

@@ -11,9 +11,9 @@ import MultiPrecision
 /// number but tends to 1 without 0/0 as γ′ → 0, so the limit Δ → γ gives 1, not NaN.
 ///
 /// - Parameters:
-///   - accuracy: the base accuracy a ∈ [0, 1].
-///   - gamma: the base γ ∈ (0, 1/2); the base model puts 1 − γ on its choice.
-///   - delta: the absolute shift Δ ∈ [0, γ]; at Δ = γ the limit 1 is returned.
+///   - a: (`accuracy`) the base accuracy a ∈ [0, 1].
+///   - γ: (`gamma`) the base γ ∈ (0, 1/2); the base model puts 1 − γ on its choice.
+///   - Δ: (`delta`) the absolute shift Δ ∈ [0, γ]; at Δ = γ the limit 1 is returned.
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func criticalAccuracy<T: PerplexityScalar>(accuracy a: T, gamma γ: T, delta Δ: T) throws(ParameterError) -> T {
     try checkBase(a, γ)

@@ -48,8 +48,8 @@ public enum RootError: Error, Sendable, CustomStringConvertible {
 /// bracketed.
 ///
 /// - Parameters:
-///   - logPerplexity: L > 0 (exact).
-///   - accuracy: a ∈ [0, 1] (exact).
+///   - L: (`logPerplexity`) L > 0 (exact).
+///   - a: (`accuracy`) a ∈ [0, 1] (exact).
 ///   - precision: bits for the enclosures.
 public func fitGamma(logPerplexity L: BigRational, accuracy a: BigRational, precision: Int) throws -> GammaFit {
     guard L > 0 else { throw ParameterError(parameter: "log-perplexity", requirement: "> 0", value: L.description) }

@@ -11,9 +11,9 @@ import MultiPrecision
 /// |log p − log q| ≤ |p − q| / min(p, q) ≤ 2η because both probabilities exceed 1/2.
 ///
 /// - Parameters:
-///   - length: N >= 1.
-///   - eta: the continuity tolerance η ∈ [0, 1/2).
-///   - floor: the probability floor ε ∈ (0, 1].
+///   - N: (`length`) N >= 1.
+///   - η: (`eta`) the continuity tolerance η ∈ [0, 1/2).
+///   - ε: (`floor`) the probability floor ε ∈ (0, 1].
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func lemmaBound<T: PerplexityScalar>(length N: Int, eta η: T, floor ε: T) throws(ParameterError) -> T {
     try Check.count(N, "length")
@@ -118,7 +118,7 @@ public func collapsingConfidenceBound<T: PerplexityScalar>(gamma γ: T, length N
 /// position i, y_i the one-hot target and K a bound on the parameter Jacobian.
 ///
 /// - Parameters:
-///   - jacobianBound: K >= 0.
+///   - K: (`jacobianBound`) K >= 0.
 ///   - distributions: one probability vector per position (N >= 1 of them).
 ///   - targets: the target symbol at each position.
 /// - Throws: ``ParameterError`` for mismatched lengths or targets outside the vocabulary.

@@ -24,8 +24,8 @@ public struct LogPerplexityDecomposition<T: PerplexityScalar>: Sendable {
 /// 1 − `gamma` on its choice.
 ///
 /// - Parameters:
-///   - accuracy: a ∈ [0, 1].
-///   - gamma: γ ∈ (0, 1); 1 − γ is the confidence.
+///   - a: (`accuracy`) a ∈ [0, 1].
+///   - γ: (`gamma`) γ ∈ (0, 1); 1 − γ is the confidence.
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func logPerplexity<T: PerplexityScalar>(accuracy a: T, gamma γ: T) throws(ParameterError) -> LogPerplexityDecomposition<T> {
     try Check.accuracy(a)

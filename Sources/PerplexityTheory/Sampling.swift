@@ -43,10 +43,10 @@ public enum SamplingRegime: String, Sendable, Codable, CaseIterable {
 /// Sampling quantities for a model with confidence 1 − γ on a copy of length N.
 ///
 /// - Parameters:
-///   - gamma: γ ∈ [0, 1).
-///   - length: N >= 1.
-///   - epsilon: the continuity tolerance ϵ >= 0 at size N (default 0).
-///   - threshold: τ > 0, the reading of "≪ 1" (default 1/10).
+///   - γ: (`gamma`) γ ∈ [0, 1).
+///   - N: (`length`) N >= 1.
+///   - ϵ: (`epsilon`) the continuity tolerance ϵ >= 0 at size N (default 0).
+///   - τ: (`threshold`) τ > 0, the reading of "≪ 1" (default 1/10).
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func sampling<T: PerplexityScalar>(
     gamma γ: T, length N: Int, epsilon ϵ: T? = nil, threshold τ: T? = nil

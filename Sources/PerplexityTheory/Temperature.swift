@@ -8,9 +8,9 @@ import MultiPrecision
 /// V = 2 is the paper's Eq. 7, γ′ = γ^(1/θ) / ((1 − γ)^(1/θ) + γ^(1/θ)).
 ///
 /// - Parameters:
-///   - gamma: γ ∈ (0, 1).
-///   - theta: θ > 0.
-///   - vocabulary: V >= 2.
+///   - γ: (`gamma`) γ ∈ (0, 1).
+///   - θ: (`theta`) θ > 0.
+///   - V: (`vocabulary`) V >= 2.
 /// - Throws: ``ParameterError`` when a parameter is out of range.
 public func temperedGamma<T: PerplexityScalar>(gamma γ: T, theta θ: T, vocabulary V: Int = 2) throws(ParameterError) -> T {
     try Check.openUnit(γ, "gamma")
