@@ -127,15 +127,6 @@ let package = Package(
             dependencies: ["Prover", "MultiPrecision", "PerplexityTheory"]
         ),
         .testTarget(
-            name: "TheoremTests",
-            dependencies: [
-                "PerplexityTheory",
-                "MultiPrecision",
-                .product(name: "PropertyBased", package: "swift-property-based"),
-                "PropertyTesting",
-            ]
-        ),
-        .testTarget(
             name: "WitnessesTests",
             dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
             resources: [.copy("Fixtures")]
