@@ -37,8 +37,9 @@ struct ProductTests {
                         b: b, ldb: ldb, beta: 2, c: &c, ldc: n)
             Double.parallelGemm(parts: parts, transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5,
                                 a: a, lda: lda, b: b, ldb: ldb, beta: 2, c: &cp, ldc: n)
+            // (Not bit-equal to each other: OpenBLAS's blocking, and so its rounding, depends on m.)
             #expect(close(c, expected), "\(m)×\(n)×\(k)")
-            #expect(cp == c, "the row split computes each row by the same BLAS call")
+            #expect(close(cp, expected), "\(m)×\(n)×\(k) in \(parts) parts")
         }
     }
 
