@@ -80,7 +80,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hasha
         return range.lowerBound + Int(x % span)
     }
 
+    /// Generators are equal when their states are (they then draw the same numbers).
     public static func == (a: Self, b: Self) -> Bool { a.stateWords == b.stateWords }
+    /// Hashes the state.
     public func hash(into h: inout Hasher) { h.combine(stateWords) }
 }
 

@@ -55,6 +55,7 @@ public enum KernelsError: Error, Equatable, CustomStringConvertible {
     /// A result slot was read before any worker filled it.
     case missingResult(index: Int)
 
+    /// The error in words.
     public var description: String {
         switch self {
         case .missingResult(let index): "no result was stored for index \(index)"

@@ -24,27 +24,21 @@ struct RandomTests {
         (try #require(UInt64(s.seed)), try s.outputs.map { try #require(UInt64($0)) })
     }
 
-    @Test("SplitMix64 reproduces the reference streams")
-    func splitMix() throws {
-        let streams = try fixture().splitMix64
+    /// Checks the generators `make(seed)` against the fixture's streams.
+    func check<G: RandomNumberGenerator>(_ streams: [Stream], _ make: (UInt64) -> G) throws {
         #expect(streams.count >= 6)
         for stream in streams {
             let (seed, outputs) = try parse(stream)
-            var g = SplitMix64(seed: seed)
+            var g = make(seed)
             #expect(outputs.map { _ in g.next() } == outputs, "seed \(seed)")
         }
     }
 
+    @Test("SplitMix64 reproduces the reference streams")
+    func splitMix() throws { try check(fixture().splitMix64, SplitMix64.init(seed:)) }
+
     @Test("SeededGenerator (xoshiro256** seeded by SplitMix64) reproduces the reference streams")
-    func xoshiro() throws {
-        let streams = try fixture().xoshiro256StarStar
-        #expect(streams.count >= 6)
-        for stream in streams {
-            let (seed, outputs) = try parse(stream)
-            var g = SeededGenerator(seed: seed)
-            #expect(outputs.map { _ in g.next() } == outputs, "seed \(seed)")
-        }
-    }
+    func xoshiro() throws { try check(fixture().xoshiro256StarStar, SeededGenerator.init(seed:)) }
 
     @Test("state words round-trip; all-zero or short states are refused; draws stay in range")
     func stateAndDraws() throws {
