@@ -1,4 +1,5 @@
 import Kernels
+import RealModule
 
 // Positions (RoPE, ALiBi) and causal self-attention, forward beside backward.
 
@@ -54,7 +55,6 @@ func ropeRotate<S: NetworkScalar>(
         }
     }
 }
-
 
 /// Rotates the queries and keys of rows of `qkv` (each row 3·heads·headDim wide: queries, keys,
 /// values) by their positions; rows are sequences of `length` tokens one after another, and

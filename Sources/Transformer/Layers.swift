@@ -1,4 +1,5 @@
 import Kernels
+import RealModule
 
 // The layers, each forward pass beside its backward pass, as plain loops and BLAS calls over
 // flat row-major buffers (attention and positions are in Attention.swift). Backward functions
