@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Prover", targets: ["Prover"]),
         .library(name: "Witnesses", targets: ["Witnesses"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Gemma", targets: ["Gemma"]),
@@ -39,10 +40,18 @@ let package = Package(
             dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // Numerical kernels shared by the models: BLAS products, the parallel-for, softmaxes,
+        // seeded generators. Optimised even in debug builds: everything hot runs through it.
+        .target(
+            name: "Kernels",
+            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: optimisedInDebug
+        ),
+
         // The paper's mathematics (sections 3 and 4), generic over Real and certified on Interval.
         .target(
             name: "PerplexityTheory",
-            dependencies: ["MultiPrecision", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["MultiPrecision", "Kernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
         // Certified proofs by interval subdivision, and the catalogue of the paper's claims.
@@ -61,7 +70,7 @@ let package = Package(
         // tasks. Optimised even in debug builds so its training tests stay fast.
         .target(
             name: "Transformer",
-            dependencies: ["CBLAS"],
+            dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: optimisedInDebug
         ),
         // GGUF files: header, metadata, tensor infos, memory-mapped data, dequantisation.
@@ -79,6 +88,7 @@ let package = Package(
                 "PerplexityTheory",
                 "Reporting",
                 "Prover",
+                "Kernels",
                 "Transformer",
                 "Witnesses",
                 "GGUF",
@@ -96,7 +106,7 @@ let package = Package(
         // Times training and KV-cache inference (run by Benchmarks/transformer/run).
         .executableTarget(
             name: "TransformerBenchmark",
-            dependencies: ["Transformer"],
+            dependencies: ["Kernels", "Transformer"],
             path: "Benchmarks/transformer/Sources"
         ),
         // Benchmarks/regions: the certified regions table timed (run with Benchmarks/regions/run).
@@ -133,7 +143,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TransformerTests",
-            dependencies: ["Transformer", "MultiPrecision"]
+            dependencies: ["Transformer", "Kernels", "MultiPrecision"]
+        ),
+        .testTarget(
+            name: "KernelsTests",
+            dependencies: ["Kernels", .product(name: "RealModule", package: "swift-numerics")],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "PerplexityTheoryTests",

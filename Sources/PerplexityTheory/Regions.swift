@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import MultiPrecision
 
 /// A grid of base models and normalised shifts s = Δ/γ over which Eq. 11 is tabulated
@@ -126,18 +127,16 @@ public func certifiedRegionsTable(
     // Rows r = g·nA + i, in contiguous slices, one per worker.
     let rows = nG * nA
     let workers = max(1, min(threads, rows))
-    let chunks = (0..<workers).map { w in (rows * w / workers)..<(rows * (w + 1) / workers) }
-    let results = ResultSlots(count: workers)
-    let failure = FailureSlot()
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    let results = ResultSlots<[Interval]>(count: workers)
+    parallelFor(rows, split: .fixed(parts: workers)) { w, chunk in
         do {
             // Own copies (x + 0 is exact and allocates): workers never share a reference count.
             let a = a.map { $0 + 0 }
             let logOneMinusS = logOneMinusS.map { $0.map { $0 + 0 } }
             var critical: [Interval] = []
-            critical.reserveCapacity(chunks[w].count * nS)
+            critical.reserveCapacity(chunk.count * nS)
             var P: [Interval] = [], Q: [Interval] = [], currentGamma = -1
-            for r in chunks[w] {
+            for r in chunk {
                 let g = r / nA
                 if g != currentGamma {
                     // P and Q for this γ, once per γ this worker touches.
@@ -157,13 +156,12 @@ public func certifiedRegionsTable(
             }
             results.store(w, critical)
         } catch {
-            failure.store(error)
+            results.fail(w, error)
         }
     }
-    if let error = failure.error { throw error }
     var critical: [Interval] = []
     critical.reserveCapacity(grid.count)
-    for part in results.values() { critical += part }
+    for part in try results.results() { critical += part }
     return RegionsTable(grid: grid, critical: critical, accuracies: a)
 }
 
@@ -191,39 +189,4 @@ private func coefficients(
         Q.append(slopeBase / D)
     }
     return (P, Q)
-}
-
-/// The first error a worker met, if any.
-private final class FailureSlot: @unchecked Sendable {
-    private var stored: Error?
-    private let lock = NSLock()
-
-    func store(_ error: Error) {
-        lock.lock(); defer { lock.unlock() }
-        if stored == nil { stored = error }
-    }
-
-    var error: Error? {
-        lock.lock(); defer { lock.unlock() }
-        return stored
-    }
-}
-
-/// One result slot per worker; each slot is written by exactly one worker, under a lock so that
-/// the hand-over to the calling thread is ordered.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [[Interval]?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ value: [Interval]) {
-        lock.lock(); defer { lock.unlock() }
-        slots[index] = value
-    }
-
-    func values() -> [[Interval]] {
-        lock.lock(); defer { lock.unlock() }
-        return slots.compactMap { $0 }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// A model, and optionally the state of the run that produced it, in the safetensors format.
 ///

@@ -1,3 +1,5 @@
+import Kernels
+
 /// How a model does on one length of a task.
 public struct EvaluationResult: Codable, Sendable, Equatable {
     /// Bits per string.
@@ -51,7 +53,7 @@ public func copyTrace(model: TransformerModel, bits: [Int]) throws -> CopyTrace 
     var logits = try session.append(contentsOf: bits + [Token.separator])
     var outputs: [Int] = [], distributions: [[Double]] = []
     for k in 0..<bits.count {
-        distributions.append(softmax(logits))
+        distributions.append(softmaxDouble(logits))
         let out = greedyToken(logits, candidates: Token.bits)
         outputs.append(out)
         if k + 1 < bits.count { logits = try session.append(out) }
@@ -88,7 +90,7 @@ public func evaluate(model: TransformerModel, task: TaskSpec, strings: [[Int]]) 
             var logits = try teacher.append(contentsOf: bits + [Token.separator])
             var nll = 0.0
             for k in 0..<n {
-                nll -= logD(softmax(logits)[bits[k]])
+                nll -= logD(softmaxDouble(logits)[bits[k]])
                 if k + 1 < n { logits = try teacher.append(bits[k]) }
             }
             teacherSum += nll / Double(n)
@@ -98,7 +100,7 @@ public func evaluate(model: TransformerModel, task: TaskSpec, strings: [[Int]]) 
             for (t, token) in tokens.enumerated() {
                 let logits = try session.append(token)
                 guard targets[t] >= 0 else { continue }
-                let probs = softmax(logits)
+                let probs = softmaxDouble(logits)
                 nll -= logD(probs[targets[t]])
                 entropySum += entropy(probs)
                 maxWrong = max(maxWrong, probs[1 - targets[t]])

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Token-by-token inference with a key/value cache.
 ///
 /// Each `append` feeds one token and returns the float32 logits for the *next* token. Keys and
@@ -83,18 +85,7 @@ public struct DecodingSession: Sendable {
                 Float.gemm(transA: false, transB: true, m: 1, n: 3 * d, k: d, alpha: 1, a: n, lda: d,
                            b: P + blk.qkv, ldb: d, beta: 0, c: &qkv, ldc: 3 * d)
                 if c.position == .rope {
-                    let half = hd / 2
-                    rope.cos.withUnsafeBufferPointer { cb in
-                        rope.sin.withUnsafeBufferPointer { sb in
-                            qkv.withUnsafeMutableBufferPointer { q in
-                                ropeRotate(q.baseAddress!, heads: H, headDim: hd, cos: cb.baseAddress! + pos * half,
-                                           sin: sb.baseAddress! + pos * half, inverse: false)
-                                ropeRotate(q.baseAddress! + d, heads: H, headDim: hd,
-                                           cos: cb.baseAddress! + pos * half, sin: sb.baseAddress! + pos * half,
-                                           inverse: false)
-                            }
-                        }
-                    }
+                    ropeRows(&qkv, rows: 1, length: 1, heads: H, table: rope, inverse: false, firstPosition: pos)
                 }
                 keys[l].append(contentsOf: qkv[d..<(2 * d)])
                 values[l].append(contentsOf: qkv[(2 * d)..<(3 * d)])
@@ -107,19 +98,13 @@ public struct DecodingSession: Sendable {
                                     let Sc = sb.baseAddress!, Y = yb.baseAddress!
                                     for h in 0..<H {
                                         let slope: Float = slopes.isEmpty ? 0 : slopes[h]
-                                        var mx = -Float.greatestFiniteMagnitude
                                         for s in 0..<T {
                                             Sc[s] = dot(Q + h * hd, K + s * d + h * hd, hd) * scale - slope * Float(pos - s)
-                                            mx = max(mx, Sc[s])
                                         }
-                                        for s in 0..<T { Sc[s] -= mx }
-                                        Float.expInPlace(Sc, count: T)
-                                        var sum: Float = 0
-                                        for s in 0..<T { sum += Sc[s] }
-                                        let inv = 1 / sum
+                                        softmaxRow(Sc, into: Sc, count: T, exp: .vectorised)
                                         let yh = Y + h * hd
                                         yh.update(repeating: 0, count: hd)
-                                        for s in 0..<T { axpy(Sc[s] * inv, Vp + s * d + h * hd, yh, hd) }
+                                        for s in 0..<T { axpy(Sc[s], Vp + s * d + h * hd, yh, hd) }
                                     }
                                 }
                             }

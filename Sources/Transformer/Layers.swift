@@ -1,7 +1,94 @@
-// The layers, each forward pass beside its backward pass, as plain loops over flat row-major
-// buffers. The norm backward functions *accumulate* (+=) into their input-gradient and
-// parameter-gradient buffers, so residual branches add up without extra copies; GELU's
-// backward works in place. (Attention lives in Network.swift, next to its BLAS calls.)
+import Kernels
+import RealModule
+
+// The layers, each forward pass beside its backward pass, as plain loops and BLAS calls over
+// flat row-major buffers (attention and positions are in Attention.swift). Backward functions
+// that take a gradient buffer of an input or a parameter *accumulate* (+=) into it, so residual
+// branches add up without extra copies, unless they say they write it; GELU's backward works
+// in place.
+
+/// The Transformer cuts parallel work into this many fixed pieces, so results are
+/// bit-identical on any machine (``SplitPolicy/fixed(parts:)``).
+let workParts = 2
+
+/// ``workParts`` pieces when the work is `large` enough to pay for the hand-off, one otherwise
+/// (tiny work, such as in the tests, runs inline).
+@inline(__always)
+func split(when large: Bool) -> SplitPolicy { .fixed(parts: large ? workParts : 1) }
+
+// MARK: Embedding
+
+/// out[r] = tokenEmbedding[tokens[r]] (+ positionEmbedding[r mod length]) for every row r.
+func embeddingForward<S: NetworkScalar>(
+    tokens: [Int32], length T: Int, tokenEmbedding: UnsafePointer<S>, positionEmbedding: UnsafePointer<S>?,
+    out: UnsafeMutablePointer<S>, d: Int
+) {
+    for r in 0..<tokens.count {
+        let e = tokenEmbedding + Int(tokens[r]) * d, y = out + r * d
+        if let positionEmbedding {
+            let pe = positionEmbedding + (r % T) * d
+            for j in 0..<d { y[j] = e[j] + pe[j] }
+        } else {
+            for j in 0..<d { y[j] = e[j] }
+        }
+    }
+}
+
+/// Backward of `embeddingForward`: adds each row of `dout` into its token's (and position's) row.
+func embeddingBackward<S: NetworkScalar>(
+    tokens: [Int32], length T: Int, dout: UnsafePointer<S>, dTokenEmbedding: UnsafeMutablePointer<S>,
+    dPositionEmbedding: UnsafeMutablePointer<S>?, d: Int
+) {
+    for r in 0..<tokens.count {
+        let g = dTokenEmbedding + Int(tokens[r]) * d, dr = dout + r * d
+        for j in 0..<d { g[j] += dr[j] }
+        if let dPositionEmbedding {
+            let gp = dPositionEmbedding + (r % T) * d
+            for j in 0..<d { gp[j] += dr[j] }
+        }
+    }
+}
+
+// MARK: Linear layers and residual connections
+
+/// out[rows × outputs] = input[rows × inputs] · Wᵀ (W is outputs × inputs), added onto `out`
+/// when `accumulate` (how a residual branch joins the stream).
+@inline(__always)
+func linearForward<S: NetworkScalar>(
+    _ input: UnsafePointer<S>, weight: UnsafePointer<S>, out: UnsafeMutablePointer<S>,
+    rows: Int, inputs: Int, outputs: Int, accumulate: Bool = false
+) {
+    S.parallelGemm(parts: workParts, transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1,
+                   a: input, lda: inputs, b: weight, ldb: inputs, beta: accumulate ? 1 : 0, c: out, ldc: outputs)
+}
+
+/// Backward of `linearForward`: *writes* dinput = dout · W and adds doutᵀ · input into dweight.
+@inline(__always)
+func linearBackward<S: NetworkScalar>(
+    _ dout: UnsafePointer<S>, input: UnsafePointer<S>, weight: UnsafePointer<S>,
+    dinput: UnsafeMutablePointer<S>, dweight: UnsafeMutablePointer<S>, rows: Int, inputs: Int, outputs: Int
+) {
+    S.parallelGemm(parts: workParts, transA: false, transB: false, m: rows, n: inputs, k: outputs, alpha: 1,
+                   a: dout, lda: outputs, b: weight, ldb: inputs, beta: 0, c: dinput, ldc: inputs)
+    S.parallelGemm(parts: workParts, transA: true, transB: false, m: outputs, n: inputs, k: rows, alpha: 1,
+                   a: dout, lda: outputs, b: input, ldb: inputs, beta: 1, c: dweight, ldc: inputs)
+}
+
+/// The skip path of a residual connection: the stream is copied into `out`, and the branch is
+/// then added onto it (`linearForward(..., accumulate: true)`).
+@inline(__always)
+func residualForward<S: NetworkScalar>(skip: UnsafePointer<S>, into out: UnsafeMutablePointer<S>, count: Int) {
+    out.update(from: skip, count: count)
+}
+
+/// Backward of the skip path: the stream's gradient passes unchanged to `skip` (written), and
+/// the branch's backward then adds its own part into it.
+@inline(__always)
+func residualBackward<S: NetworkScalar>(dout: UnsafePointer<S>, skip: UnsafeMutablePointer<S>, count: Int) {
+    skip.update(from: dout, count: count)
+}
+
+// MARK: Normalisation
 
 /// Normalisation over the last dimension of `rows` rows of width `d`.
 /// Saves the mean (LayerNorm only) and the reciprocal standard deviation for the backward pass.
@@ -101,15 +188,13 @@ func normBackward<S: NetworkScalar>(
     }
 }
 
-/// `normForward` with the rows split across `Parallel.chunks` workers.
+/// `normForward` with the rows split across ``workParts`` workers when there are enough.
 func normForwardParallel<S: NetworkScalar>(
     _ kind: NormKind, x: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
     out: UnsafeMutablePointer<S>, mean: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>,
     rows: Int, d: Int
 ) {
-    let parts = rows * d >= 1 << 14 ? Parallel.chunks : 1
-    Parallel.forEach(parts) { i in
-        let r = Parallel.slice(i, of: parts, rows)
+    parallelFor(rows, split: split(when: rows * d >= 1 << 14)) { _, r in
         normForward(kind, x: x + r.lowerBound * d, weight: weight, bias: bias, out: out + r.lowerBound * d,
                     mean: mean + r.lowerBound, rstd: rstd + r.lowerBound, rows: r.count, d: d)
     }
@@ -124,7 +209,7 @@ func normBackwardParallel<S: NetworkScalar>(
     dx: UnsafeMutablePointer<S>, dweight: UnsafeMutablePointer<S>, dbias: UnsafeMutablePointer<S>?,
     rows: Int, d: Int
 ) {
-    let parts = rows * d >= 1 << 14 ? Parallel.chunks : 1
+    let policy = split(when: rows * d >= 1 << 14), parts = policy.parts(for: rows)
     if parts == 1 {
         normBackward(kind, dout: dout, x: x, weight: weight, mean: mean, rstd: rstd, dx: dx, dweight: dweight,
                      dbias: dbias, rows: rows, d: d)
@@ -133,8 +218,7 @@ func normBackwardParallel<S: NetworkScalar>(
     withUnsafeTemporaryAllocation(of: S.self, capacity: 2 * d * parts) { tmp in
         let partial = tmp.baseAddress!
         partial.initialize(repeating: 0, count: 2 * d * parts)
-        Parallel.forEach(parts) { i in
-            let r = Parallel.slice(i, of: parts, rows)
+        parallelFor(rows, split: policy) { i, r in
             normBackward(kind, dout: dout + r.lowerBound * d, x: x + r.lowerBound * d, weight: weight,
                          mean: mean + r.lowerBound, rstd: rstd + r.lowerBound, dx: dx + r.lowerBound * d,
                          dweight: partial + 2 * d * i, dbias: dbias == nil ? nil : partial + 2 * d * i + d,
@@ -146,6 +230,8 @@ func normBackwardParallel<S: NetworkScalar>(
         }
     }
 }
+
+// MARK: MLP activation
 
 /// GELU with the tanh approximation (GPT-2's; PyTorch's `approximate="tanh"`), computed as
 /// x·σ(2u) with u = √(2/π)(x + 0.044715x³), since ½(1 + tanh u) = σ(2u): one vectorised exp.
@@ -180,72 +266,60 @@ func geluBackward<S: NetworkScalar>(
     }
 }
 
-/// RoPE rotation tables: `cos[t·half + i]`, `sin[t·half + i]` for the angle t · base^(−2i/headDim).
-/// Angles are computed in Double so float32 tables are correctly rounded at long positions.
-struct RopeTable<S: NetworkScalar> {
-    var cos: [S] = []
-    var sin: [S] = []
-    let half: Int
-    let base: Double
-    private(set) var positions = 0
-
-    init(headDim: Int, base: Double) {
-        half = headDim / 2
-        self.base = base
-    }
-
-    /// Extends the table to cover positions `0..<n`.
-    mutating func ensure(_ n: Int) {
-        guard n > positions else { return }
-        let newCount = max(n, positions * 2)
-        cos.reserveCapacity(newCount * half)
-        sin.reserveCapacity(newCount * half)
-        for t in positions..<newCount {
-            for i in 0..<half {
-                let freq = powD(base, -2 * Double(i) / Double(2 * half))
-                let angle = Double(t) * freq
-                cos.append(S(Double.cos(angle)))
-                sin.append(S(Double.sin(angle)))
-            }
-        }
-        positions = newCount
-    }
-}
-
-/// Rotates each head's adjacent pairs (x[2i], x[2i+1]) of one row of queries or keys by the
-/// position's angles; `inverse` applies the transpose, which is the backward pass.
-@inline(__always)
-func ropeRotate<S: NetworkScalar>(
-    _ v: UnsafeMutablePointer<S>, heads: Int, headDim: Int, cos: UnsafePointer<S>, sin: UnsafePointer<S>,
-    inverse: Bool
+/// `geluForward` with the elements split across ``workParts`` workers when there are enough.
+func geluForwardParallel<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, sig: UnsafeMutablePointer<S>, count: Int
 ) {
-    let half = headDim / 2
-    for h in 0..<heads {
-        let p = v + h * headDim
-        for i in 0..<half {
-            let c = cos[i], s = inverse ? -sin[i] : sin[i]
-            let a = p[2 * i], b = p[2 * i + 1]
-            p[2 * i] = a * c - b * s
-            p[2 * i + 1] = a * s + b * c
+    parallelFor(count, split: split(when: count >= 1 << 14)) { _, r in
+        geluForward(x + r.lowerBound, y + r.lowerBound, sig: sig + r.lowerBound, count: r.count)
+    }
+}
+
+/// `geluBackward` with the elements split across ``workParts`` workers when there are enough.
+func geluBackwardParallel<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, sig: UnsafePointer<S>, _ dy: UnsafeMutablePointer<S>, count: Int
+) {
+    parallelFor(count, split: split(when: count >= 1 << 14)) { _, r in
+        geluBackward(x + r.lowerBound, sig: sig + r.lowerBound, dy + r.lowerBound, count: r.count)
+    }
+}
+
+// MARK: Output head: softmax and cross-entropy
+
+/// Softmax of every row of `logits` into `probs`; returns the mean cross-entropy over the rows
+/// whose target is not negative (0 if there are none).
+func crossEntropyForward<S: NetworkScalar>(
+    logits: UnsafePointer<S>, probs: UnsafeMutablePointer<S>, targets: [Int32], rows: Int, vocabulary V: Int
+) -> S {
+    var loss: S = 0
+    var count = 0
+    for r in 0..<rows {
+        let lg = logits + r * V
+        let (mx, sum) = softmaxRow(lg, into: probs + r * V, count: V, exp: .exact)
+        let target = Int(targets[r])
+        if target >= 0 {
+            loss += mx + S.log(sum) - lg[target]
+            count += 1
+        }
+    }
+    return count > 0 ? loss / S(count) : 0
+}
+
+/// Backward of `crossEntropyForward`: *writes* dLoss/dlogits = (p − onehot)/targetCount at
+/// rows with a target, 0 elsewhere.
+func crossEntropyBackward<S: NetworkScalar>(
+    probs: UnsafePointer<S>, targets: [Int32], targetCount: Int, dlogits: UnsafeMutablePointer<S>,
+    rows: Int, vocabulary V: Int
+) {
+    let invCount = targetCount > 0 ? 1 / S(targetCount) : 0
+    for r in 0..<rows {
+        let target = Int(targets[r])
+        let row = dlogits + r * V, pr = probs + r * V
+        if target < 0 {
+            for v in 0..<V { row[v] = 0 }
+        } else {
+            for v in 0..<V { row[v] = pr[v] * invCount }
+            row[target] -= invCount
         }
     }
 }
-
-/// ALiBi head slopes (Press et al. 2022): for n a power of two, slope_h = 2^(−8(h+1)/n);
-/// otherwise the slopes of the largest power of two below n, then every other slope of twice
-/// that count.
-public func alibiSlopes(heads n: Int) -> [Double] {
-    func powerOfTwo(_ n: Int) -> [Double] {
-        (0..<n).map { powD(2, -8 * Double($0 + 1) / Double(n)) }
-    }
-    var p = 1
-    while p * 2 <= n { p *= 2 }
-    if p == n { return powerOfTwo(n) }
-    let extra = alibiSlopes(heads: 2 * p).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
-    return powerOfTwo(p) + extra.prefix(n - p)
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-@inline(__always) func powD(_ x: Double, _ y: Double) -> Double { pow(x, y) }

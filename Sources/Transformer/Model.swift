@@ -1,3 +1,5 @@
+import Kernels
+
 /// A float32 decoder-only Transformer: its configuration and its parameters.
 ///
 /// A value type: copies share storage until one is modified. Train it with `Trainer`, save and

@@ -1,3 +1,5 @@
+import Kernels
+
 /// A batch of equal-length token sequences with per-position targets.
 ///
 /// `targets[b·length + t]` is the token expected *after* position t of sequence b, or −1 where
@@ -51,11 +53,13 @@ final class Workspace<S: NetworkScalar> {
     // Backward scratch.
     let dres, dmid, dsmall, dqkv, dbig, dlogits: Buffer<S>
     var rope: RopeTable<S>
+    private let d: Int, F: Int, H: Int
 
     init(config c: TransformerConfig, batchSize B: Int, length T: Int) {
         self.B = B
         self.T = T
         let BT = B * T, d = c.dModel, L = c.layers, F = c.mlpHidden, V = c.vocabSize
+        (self.d, self.F, H) = (d, F, c.heads)
         residual = Buffer((L + 1) * BT * d)
         mid = Buffer(L * BT * d)
         n1 = Buffer(L * BT * d)
@@ -83,11 +87,39 @@ final class Workspace<S: NetworkScalar> {
         dlogits = Buffer(BT * V)
         rope = RopeTable(headDim: c.headDim, base: c.ropeBase)
         rope.ensure(T)
-        _ = Parallel.configured
+        OpenBLAS.useSingleThread()
+    }
+
+    /// Block `l`'s slices of the saved activations.
+    func block(_ l: Int) -> BlockActivations<S> {
+        let BT = B * T
+        return BlockActivations(
+            x: residual.p + l * BT * d, mid: mid.p + l * BT * d, out: residual.p + (l + 1) * BT * d,
+            n1: n1.p + l * BT * d, mean1: mean1.p + l * BT, rstd1: rstd1.p + l * BT,
+            qkv: qkv.p + l * BT * 3 * d, att: att.p + l * B * H * T * T, atty: atty.p + l * BT * d,
+            n2: n2.p + l * BT * d, mean2: mean2.p + l * BT, rstd2: rstd2.p + l * BT,
+            fcPre: fcPre.p + l * BT * F, fcAct: fcAct.p + l * BT * F, fcSig: fcSig.p + l * BT * F)
     }
 }
 
+/// One block's activations inside a ``Workspace``, in the order the forward pass makes them.
+struct BlockActivations<S: NetworkScalar> {
+    /// Input stream, stream after attention, output stream (BT × d).
+    let x, mid, out: UnsafeMutablePointer<S>
+    /// First norm's output (BT × d) and its statistics (BT).
+    let n1, mean1, rstd1: UnsafeMutablePointer<S>
+    /// Queries, keys, values (BT × 3d), attention probabilities (B × H × T × T), output (BT × d).
+    let qkv, att, atty: UnsafeMutablePointer<S>
+    /// Second norm's output and statistics.
+    let n2, mean2, rstd2: UnsafeMutablePointer<S>
+    /// MLP pre-activation, activation and GELU's σ(2u) (BT × mlpHidden).
+    let fcPre, fcAct, fcSig: UnsafeMutablePointer<S>
+}
+
 /// The network, generic over the scalar so the tests can run the very same code in Double.
+///
+/// Forward and backward are short sequences of layer calls (Layers.swift, Attention.swift) over
+/// the flat buffers of a ``Workspace``; each layer's backward sits beside its forward.
 struct Network<S: NetworkScalar>: Sendable {
     let config: TransformerConfig
     let layout: ParameterLayout
@@ -106,302 +138,95 @@ struct Network<S: NetworkScalar>: Sendable {
     /// (0 if none) and leaves activations, logits and probabilities in `ws`.
     @discardableResult
     func forward(_ batch: Batch, _ ws: Workspace<S>) -> S {
-        let c = config, B = batch.batchSize, T = batch.length, BT = B * T
-        let d = c.dModel, F = c.mlpHidden, V = c.vocabSize, H = c.heads, hd = c.headDim
-        precondition(ws.B == B && ws.T == T)
+        let c = config, BT = batch.batchSize * batch.length, d = c.dModel
+        precondition(ws.B == batch.batchSize && ws.T == batch.length)
         return params.withUnsafeBufferPointer { pb in
             let P = pb.baseAddress!
-            // Embedding (+ learned position).
-            let x0 = ws.residual.p
-            for r in 0..<BT {
-                let tok = Int(batch.tokens[r]), t = r % T
-                let e = P + layout.tokEmb + tok * d, y = x0 + r * d
-                if layout.posEmb >= 0 {
-                    let pe = P + layout.posEmb + t * d
-                    for j in 0..<d { y[j] = e[j] + pe[j] }
-                } else {
-                    for j in 0..<d { y[j] = e[j] }
-                }
-            }
-            for l in 0..<c.layers {
-                let blk = layout.blocks[l]
-                let x = ws.residual.p + l * BT * d, out = ws.residual.p + (l + 1) * BT * d
-                let mid = ws.mid.p + l * BT * d
-                let n1 = ws.n1.p + l * BT * d, n2 = ws.n2.p + l * BT * d
-                let qkv = ws.qkv.p + l * BT * 3 * d, att = ws.att.p + l * B * H * T * T
-                let atty = ws.atty.p + l * BT * d
-                let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F, fcSig = ws.fcSig.p + l * BT * F
-                normForwardParallel(
-                    c.norm, x: x, weight: P + blk.norm1W, bias: blk.norm1B >= 0 ? P + blk.norm1B : nil,
-                    out: n1, mean: ws.mean1.p + l * BT, rstd: ws.rstd1.p + l * BT, rows: BT, d: d)
-                S.parallelGemm(
-                    transA: false, transB: true, m: BT, n: 3 * d, k: d, alpha: 1, a: n1, lda: d,
-                    b: P + blk.qkv, ldb: d, beta: 0, c: qkv, ldc: 3 * d)
-                if c.position == .rope {
-                    ws.rope.cos.withUnsafeBufferPointer { cb in
-                        ws.rope.sin.withUnsafeBufferPointer { sb in
-                            for r in 0..<BT {
-                                let t = r % T, half = hd / 2
-                                let row = qkv + r * 3 * d
-                                ropeRotate(row, heads: H, headDim: hd, cos: cb.baseAddress! + t * half,
-                                           sin: sb.baseAddress! + t * half, inverse: false)
-                                ropeRotate(row + d, heads: H, headDim: hd, cos: cb.baseAddress! + t * half,
-                                           sin: sb.baseAddress! + t * half, inverse: false)
-                            }
-                        }
-                    }
-                }
-                attentionForward(qkv: qkv, att: att, out: atty, B: B, T: T)
-                // mid = x + atty · Wprojᵀ
-                mid.update(from: x, count: BT * d)
-                S.parallelGemm(
-                    transA: false, transB: true, m: BT, n: d, k: d, alpha: 1, a: atty, lda: d,
-                    b: P + blk.proj, ldb: d, beta: 1, c: mid, ldc: d)
-                normForwardParallel(
-                    c.norm, x: mid, weight: P + blk.norm2W, bias: blk.norm2B >= 0 ? P + blk.norm2B : nil,
-                    out: n2, mean: ws.mean2.p + l * BT, rstd: ws.rstd2.p + l * BT, rows: BT, d: d)
-                S.parallelGemm(
-                    transA: false, transB: true, m: BT, n: F, k: d, alpha: 1, a: n2, lda: d,
-                    b: P + blk.fc, ldb: d, beta: 0, c: fcPre, ldc: F)
-                let parts = BT * F >= 1 << 14 ? Parallel.chunks : 1
-                Parallel.forEach(parts) { i in
-                    let r = Parallel.slice(i, of: parts, BT * F)
-                    geluForward(fcPre + r.lowerBound, fcAct + r.lowerBound, sig: fcSig + r.lowerBound, count: r.count)
-                }
-                out.update(from: mid, count: BT * d)
-                S.parallelGemm(
-                    transA: false, transB: true, m: BT, n: d, k: F, alpha: 1, a: fcAct, lda: F,
-                    b: P + blk.fcProj, ldb: F, beta: 1, c: out, ldc: d)
-            }
-            let xL = ws.residual.p + c.layers * BT * d
+            embeddingForward(tokens: batch.tokens, length: batch.length, tokenEmbedding: P + layout.tokEmb,
+                             positionEmbedding: layout.posEmb >= 0 ? P + layout.posEmb : nil,
+                             out: ws.residual.p, d: d)
+            for l in 0..<c.layers { blockForward(l, P, ws) }
             normForwardParallel(
-                c.norm, x: xL, weight: P + layout.normFW, bias: layout.normFB >= 0 ? P + layout.normFB : nil,
+                c.norm, x: ws.residual.p + c.layers * BT * d, weight: P + layout.normFW,
+                bias: layout.normFB >= 0 ? P + layout.normFB : nil,
                 out: ws.nf.p, mean: ws.meanF.p, rstd: ws.rstdF.p, rows: BT, d: d)
-            S.parallelGemm(
-                transA: false, transB: true, m: BT, n: V, k: d, alpha: 1, a: ws.nf.p, lda: d,
-                b: P + layout.head, ldb: d, beta: 0, c: ws.logits.p, ldc: V)
-            // Softmax and cross-entropy.
-            var loss: S = 0
-            var count = 0
-            for r in 0..<BT {
-                let lg = ws.logits.p + r * V, pr = ws.probs.p + r * V
-                var mx = lg[0]
-                for v in 1..<V where lg[v] > mx { mx = lg[v] }
-                var sum: S = 0
-                for v in 0..<V {
-                    pr[v] = S.exp(lg[v] - mx)
-                    sum += pr[v]
-                }
-                let inv = 1 / sum
-                for v in 0..<V { pr[v] *= inv }
-                let target = Int(batch.targets[r])
-                if target >= 0 {
-                    loss += mx + S.log(sum) - lg[target]
-                    count += 1
-                }
-            }
-            return count > 0 ? loss / S(count) : 0
-        }
-    }
-
-    /// Causal multi-head attention with softmax((q·k)/√headDim + ALiBi bias); saves the
-    /// attention probabilities `att[b, h, t, s]` (zero above the diagonal).
-    ///
-    /// For each (sequence, head) pair the head's queries, keys and values are T×headDim
-    /// blocks of `qkv` with row stride 3·dModel, which BLAS reads in place, so the scores and
-    /// outputs are single small matrix products (OpenBLAS has dedicated kernels for these
-    /// sizes). The masked upper triangle holds exact zeros, so it adds nothing.
-    private func attentionForward(
-        qkv: UnsafeMutablePointer<S>, att: UnsafeMutablePointer<S>, out: UnsafeMutablePointer<S>, B: Int, T: Int
-    ) {
-        let d = config.dModel, H = config.heads, hd = config.headDim
-        let scale = 1 / S(hd).squareRoot()
-        let alibi = config.position == .alibi
-        let parts = B >= Parallel.chunks && B * T * T * d >= 1 << 14 ? Parallel.chunks : 1
-        Parallel.forEach(parts) { part in
-            for b in Parallel.slice(part, of: parts, B) {
-                for h in 0..<H {
-                    let q = qkv + (b * T) * 3 * d + h * hd, k = q + d, v = q + 2 * d
-                    let a = att + (b * H + h) * T * T
-                    // Scores = scale · Q Kᵀ (full T×T; the upper triangle is overwritten below).
-                    S.gemm(transA: false, transB: true, m: T, n: T, k: hd, alpha: scale, a: q, lda: 3 * d,
-                           b: k, ldb: 3 * d, beta: 0, c: a, ldc: T)
-                    let slope = alibi ? slopes[h] : 0
-                    for t in 0..<T {
-                        let row = a + t * T
-                        var mx = -S.greatestFiniteMagnitude
-                        for s in 0...t {
-                            row[s] -= slope * S(t - s)
-                            if row[s] > mx { mx = row[s] }
-                        }
-                        for s in 0...t { row[s] -= mx }
-                        S.expInPlace(row, count: t + 1)
-                        var sum: S = 0
-                        for s in 0...t { sum += row[s] }
-                        let inv = 1 / sum
-                        for s in 0...t { row[s] *= inv }
-                        for s in (t + 1)..<T { row[s] = 0 }
-                    }
-                    // Y = A V, written straight into the head's columns of `out`.
-                    S.gemm(transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: a, lda: T,
-                           b: v, ldb: 3 * d, beta: 0, c: out + (b * T) * d + h * hd, ldc: d)
-                }
-            }
-        }
-    }
-
-    /// Backward of `attentionForward`: writes (not accumulates) the query, key and value
-    /// gradients into `dqkv`.
-    private func attentionBackward(
-        dout: UnsafePointer<S>, qkv: UnsafePointer<S>, att: UnsafePointer<S>, dqkv: UnsafeMutablePointer<S>,
-        B: Int, T: Int
-    ) {
-        let d = config.dModel, H = config.heads, hd = config.headDim
-        let scale = 1 / S(hd).squareRoot()
-        let parts = B >= Parallel.chunks && B * T * T * d >= 1 << 14 ? Parallel.chunks : 1
-        Parallel.forEach(parts) { part in
-            let da = UnsafeMutablePointer<S>.allocate(capacity: T * T)
-            defer { da.deallocate() }
-            for b in Parallel.slice(part, of: parts, B) {
-                for h in 0..<H {
-                    let base = (b * T) * 3 * d + h * hd
-                    let q = qkv + base, k = q + d, v = q + 2 * d
-                    let dq = dqkv + base, dk = dq + d, dv = dq + 2 * d
-                    let dy = dout + (b * T) * d + h * hd
-                    let a = att + (b * H + h) * T * T
-                    // dA = dY Vᵀ; dV = Aᵀ dY.
-                    S.gemm(transA: false, transB: true, m: T, n: T, k: hd, alpha: 1, a: dy, lda: d,
-                           b: v, ldb: 3 * d, beta: 0, c: da, ldc: T)
-                    S.gemm(transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: a, lda: T,
-                           b: dy, ldb: d, beta: 0, c: dv, ldc: 3 * d)
-                    // Softmax backward, in place: dScore = scale · A ⊙ (dA − Σ A·dA), zero above
-                    // the diagonal because A is (the bias has no parameters).
-                    for t in 0..<T {
-                        let ar = a + t * T, dr = da + t * T
-                        var dotAD: S = 0
-                        for s in 0...t { dotAD += ar[s] * dr[s] }
-                        for s in 0...t { dr[s] = ar[s] * (dr[s] - dotAD) * scale }
-                        for s in (t + 1)..<T { dr[s] = 0 }
-                    }
-                    // dQ = dS K; dK = dSᵀ Q.
-                    S.gemm(transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: da, lda: T,
-                           b: k, ldb: 3 * d, beta: 0, c: dq, ldc: 3 * d)
-                    S.gemm(transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: da, lda: T,
-                           b: q, ldb: 3 * d, beta: 0, c: dk, ldc: 3 * d)
-                }
-            }
+            linearForward(ws.nf.p, weight: P + layout.head, out: ws.logits.p, rows: BT, inputs: d,
+                          outputs: c.vocabSize)
+            return crossEntropyForward(logits: ws.logits.p, probs: ws.probs.p, targets: batch.targets, rows: BT,
+                                       vocabulary: c.vocabSize)
         }
     }
 
     /// Backward pass after `forward` on the same batch and workspace: writes the gradient of the
     /// mean loss with respect to every parameter into `grads` (overwriting it).
     func backward(_ batch: Batch, _ ws: Workspace<S>, grads: inout [S]) {
-        let c = config, B = batch.batchSize, T = batch.length, BT = B * T
-        let d = c.dModel, F = c.mlpHidden, V = c.vocabSize, H = c.heads, hd = c.headDim
+        let c = config, BT = batch.batchSize * batch.length, d = c.dModel
         precondition(grads.count == layout.count)
-        let count = batch.targetCount
         params.withUnsafeBufferPointer { pb in
             grads.withUnsafeMutableBufferPointer { gb in
                 let P = pb.baseAddress!, G = gb.baseAddress!
                 G.update(repeating: 0, count: layout.count)
-                // dLoss/dlogits = (p − onehot)/count at target positions.
-                let dl = ws.dlogits.p
-                let invCount = count > 0 ? 1 / S(count) : 0
-                for r in 0..<BT {
-                    let target = Int(batch.targets[r])
-                    let row = dl + r * V, pr = ws.probs.p + r * V
-                    if target < 0 {
-                        for v in 0..<V { row[v] = 0 }
-                    } else {
-                        for v in 0..<V { row[v] = pr[v] * invCount }
-                        row[target] -= invCount
-                    }
-                }
-                // Head: logits = nf · Wᵀ.
+                crossEntropyBackward(probs: ws.probs.p, targets: batch.targets, targetCount: batch.targetCount,
+                                     dlogits: ws.dlogits.p, rows: BT, vocabulary: c.vocabSize)
                 let dnf = ws.dsmall.p
-                S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: V, alpha: 1, a: dl, lda: V,
-                       b: P + layout.head, ldb: d, beta: 0, c: dnf, ldc: d)
-                S.parallelGemm(transA: true, transB: false, m: V, n: d, k: BT, alpha: 1, a: dl, lda: V,
-                       b: ws.nf.p, ldb: d, beta: 1, c: G + layout.head, ldc: d)
-                let dres = ws.dres.p, dmid = ws.dmid.p
-                dres.update(repeating: 0, count: BT * d)
+                linearBackward(ws.dlogits.p, input: ws.nf.p, weight: P + layout.head, dinput: dnf,
+                               dweight: G + layout.head, rows: BT, inputs: d, outputs: c.vocabSize)
+                ws.dres.p.update(repeating: 0, count: BT * d)
                 normBackwardParallel(
                     c.norm, dout: dnf, x: ws.residual.p + c.layers * BT * d, weight: P + layout.normFW,
-                    mean: ws.meanF.p, rstd: ws.rstdF.p, dx: dres, dweight: G + layout.normFW,
+                    mean: ws.meanF.p, rstd: ws.rstdF.p, dx: ws.dres.p, dweight: G + layout.normFW,
                     dbias: layout.normFB >= 0 ? G + layout.normFB : nil, rows: BT, d: d)
-                for l in stride(from: c.layers - 1, through: 0, by: -1) {
-                    let blk = layout.blocks[l]
-                    let x = ws.residual.p + l * BT * d, mid = ws.mid.p + l * BT * d
-                    let n1 = ws.n1.p + l * BT * d, n2 = ws.n2.p + l * BT * d
-                    let qkv = ws.qkv.p + l * BT * 3 * d, att = ws.att.p + l * B * H * T * T
-                    let atty = ws.atty.p + l * BT * d
-                    let fcPre = ws.fcPre.p + l * BT * F, fcAct = ws.fcAct.p + l * BT * F, fcSig = ws.fcSig.p + l * BT * F
-                    // MLP branch: out = mid + gelu(n2 · Wfcᵀ) · Wprojᵀ.
-                    dmid.update(from: dres, count: BT * d)
-                    let dbig = ws.dbig.p
-                    S.parallelGemm(transA: false, transB: false, m: BT, n: F, k: d, alpha: 1, a: dres, lda: d,
-                           b: P + blk.fcProj, ldb: F, beta: 0, c: dbig, ldc: F)
-                    S.parallelGemm(transA: true, transB: false, m: d, n: F, k: BT, alpha: 1, a: dres, lda: d,
-                           b: fcAct, ldb: F, beta: 1, c: G + blk.fcProj, ldc: F)
-                    let parts = BT * F >= 1 << 14 ? Parallel.chunks : 1
-                    Parallel.forEach(parts) { i in
-                        let r = Parallel.slice(i, of: parts, BT * F)
-                        geluBackward(fcPre + r.lowerBound, sig: fcSig + r.lowerBound, dbig + r.lowerBound, count: r.count)
-                    }
-                    let dn2 = ws.dsmall.p
-                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: F, alpha: 1, a: dbig, lda: F,
-                           b: P + blk.fc, ldb: d, beta: 0, c: dn2, ldc: d)
-                    S.parallelGemm(transA: true, transB: false, m: F, n: d, k: BT, alpha: 1, a: dbig, lda: F,
-                           b: n2, ldb: d, beta: 1, c: G + blk.fc, ldc: d)
-                    normBackwardParallel(
-                        c.norm, dout: dn2, x: mid, weight: P + blk.norm2W, mean: ws.mean2.p + l * BT,
-                        rstd: ws.rstd2.p + l * BT, dx: dmid, dweight: G + blk.norm2W,
-                        dbias: blk.norm2B >= 0 ? G + blk.norm2B : nil, rows: BT, d: d)
-                    // Attention branch: mid = x + attn(n1) · Wprojᵀ.
-                    dres.update(from: dmid, count: BT * d)
-                    let datty = ws.dsmall.p
-                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: d, alpha: 1, a: dmid, lda: d,
-                           b: P + blk.proj, ldb: d, beta: 0, c: datty, ldc: d)
-                    S.parallelGemm(transA: true, transB: false, m: d, n: d, k: BT, alpha: 1, a: dmid, lda: d,
-                           b: atty, ldb: d, beta: 1, c: G + blk.proj, ldc: d)
-                    let dqkv = ws.dqkv.p
-                    attentionBackward(dout: datty, qkv: qkv, att: att, dqkv: dqkv, B: B, T: T)
-                    if c.position == .rope {
-                        ws.rope.cos.withUnsafeBufferPointer { cb in
-                            ws.rope.sin.withUnsafeBufferPointer { sb in
-                                for r in 0..<BT {
-                                    let t = r % T, half = hd / 2
-                                    let row = dqkv + r * 3 * d
-                                    ropeRotate(row, heads: H, headDim: hd, cos: cb.baseAddress! + t * half,
-                                               sin: sb.baseAddress! + t * half, inverse: true)
-                                    ropeRotate(row + d, heads: H, headDim: hd, cos: cb.baseAddress! + t * half,
-                                               sin: sb.baseAddress! + t * half, inverse: true)
-                                }
-                            }
-                        }
-                    }
-                    let dn1 = ws.dsmall.p
-                    S.parallelGemm(transA: false, transB: false, m: BT, n: d, k: 3 * d, alpha: 1, a: dqkv, lda: 3 * d,
-                           b: P + blk.qkv, ldb: d, beta: 0, c: dn1, ldc: d)
-                    S.parallelGemm(transA: true, transB: false, m: 3 * d, n: d, k: BT, alpha: 1, a: dqkv, lda: 3 * d,
-                           b: n1, ldb: d, beta: 1, c: G + blk.qkv, ldc: d)
-                    normBackwardParallel(
-                        c.norm, dout: dn1, x: x, weight: P + blk.norm1W, mean: ws.mean1.p + l * BT,
-                        rstd: ws.rstd1.p + l * BT, dx: dres, dweight: G + blk.norm1W,
-                        dbias: blk.norm1B >= 0 ? G + blk.norm1B : nil, rows: BT, d: d)
-                }
-                // Embeddings.
-                for r in 0..<BT {
-                    let tok = Int(batch.tokens[r]), t = r % T
-                    let g = G + layout.tokEmb + tok * d, dr = dres + r * d
-                    for j in 0..<d { g[j] += dr[j] }
-                    if layout.posEmb >= 0 {
-                        let gp = G + layout.posEmb + t * d
-                        for j in 0..<d { gp[j] += dr[j] }
-                    }
-                }
+                for l in stride(from: c.layers - 1, through: 0, by: -1) { blockBackward(l, P, G, ws) }
+                embeddingBackward(tokens: batch.tokens, length: batch.length, dout: ws.dres.p,
+                                  dTokenEmbedding: G + layout.tokEmb,
+                                  dPositionEmbedding: layout.posEmb >= 0 ? G + layout.posEmb : nil, d: d)
             }
         }
     }
-}
 
+    /// Block `l`: mid = x + attention(norm1(x)) · Wprojᵀ, then out = mid + gelu(norm2(mid) · Wfcᵀ) · Wfcprojᵀ.
+    private func blockForward(_ l: Int, _ P: UnsafePointer<S>, _ ws: Workspace<S>) {
+        let c = config, w = layout.blocks[l], a = ws.block(l), BT = ws.B * ws.T, d = c.dModel, F = c.mlpHidden
+        normForwardParallel(c.norm, x: a.x, weight: P + w.norm1W, bias: w.norm1B >= 0 ? P + w.norm1B : nil,
+                            out: a.n1, mean: a.mean1, rstd: a.rstd1, rows: BT, d: d)
+        linearForward(a.n1, weight: P + w.qkv, out: a.qkv, rows: BT, inputs: d, outputs: 3 * d)
+        if c.position == .rope { ropeRows(a.qkv, rows: BT, length: ws.T, heads: c.heads, table: ws.rope, inverse: false) }
+        attentionForward(qkv: a.qkv, att: a.att, out: a.atty, batchSize: ws.B, length: ws.T, heads: c.heads,
+                         headDim: c.headDim, slopes: slopes)
+        residualForward(skip: a.x, into: a.mid, count: BT * d)
+        linearForward(a.atty, weight: P + w.proj, out: a.mid, rows: BT, inputs: d, outputs: d, accumulate: true)
+        normForwardParallel(c.norm, x: a.mid, weight: P + w.norm2W, bias: w.norm2B >= 0 ? P + w.norm2B : nil,
+                            out: a.n2, mean: a.mean2, rstd: a.rstd2, rows: BT, d: d)
+        linearForward(a.n2, weight: P + w.fc, out: a.fcPre, rows: BT, inputs: d, outputs: F)
+        geluForwardParallel(a.fcPre, a.fcAct, sig: a.fcSig, count: BT * F)
+        residualForward(skip: a.mid, into: a.out, count: BT * d)
+        linearForward(a.fcAct, weight: P + w.fcProj, out: a.out, rows: BT, inputs: F, outputs: d, accumulate: true)
+    }
+
+    /// Backward of `blockForward`: on entry `ws.dres` holds dLoss/d(out), on exit dLoss/dx;
+    /// parameter gradients are added into `G`.
+    private func blockBackward(_ l: Int, _ P: UnsafePointer<S>, _ G: UnsafeMutablePointer<S>, _ ws: Workspace<S>) {
+        let c = config, w = layout.blocks[l], a = ws.block(l), BT = ws.B * ws.T, d = c.dModel, F = c.mlpHidden
+        let dres = ws.dres.p, dmid = ws.dmid.p, dsmall = ws.dsmall.p, dbig = ws.dbig.p, dqkv = ws.dqkv.p
+        residualBackward(dout: dres, skip: dmid, count: BT * d)
+        linearBackward(dres, input: a.fcAct, weight: P + w.fcProj, dinput: dbig, dweight: G + w.fcProj,
+                       rows: BT, inputs: F, outputs: d)
+        geluBackwardParallel(a.fcPre, sig: a.fcSig, dbig, count: BT * F)
+        linearBackward(dbig, input: a.n2, weight: P + w.fc, dinput: dsmall, dweight: G + w.fc,
+                       rows: BT, inputs: d, outputs: F)
+        normBackwardParallel(c.norm, dout: dsmall, x: a.mid, weight: P + w.norm2W, mean: a.mean2, rstd: a.rstd2,
+                             dx: dmid, dweight: G + w.norm2W, dbias: w.norm2B >= 0 ? G + w.norm2B : nil,
+                             rows: BT, d: d)
+        residualBackward(dout: dmid, skip: dres, count: BT * d)
+        linearBackward(dmid, input: a.atty, weight: P + w.proj, dinput: dsmall, dweight: G + w.proj,
+                       rows: BT, inputs: d, outputs: d)
+        attentionBackward(dout: dsmall, qkv: a.qkv, att: a.att, dqkv: dqkv, batchSize: ws.B, length: ws.T,
+                          heads: c.heads, headDim: c.headDim)
+        if c.position == .rope { ropeRows(dqkv, rows: BT, length: ws.T, heads: c.heads, table: ws.rope, inverse: true) }
+        linearBackward(dqkv, input: a.n1, weight: P + w.qkv, dinput: dsmall, dweight: G + w.qkv,
+                       rows: BT, inputs: d, outputs: 3 * d)
+        normBackwardParallel(c.norm, dout: dsmall, x: a.x, weight: P + w.norm1W, mean: a.mean1, rstd: a.rstd1,
+                             dx: dres, dweight: G + w.norm1W, dbias: w.norm1B >= 0 ? G + w.norm1B : nil,
+                             rows: BT, d: d)
+    }
+}

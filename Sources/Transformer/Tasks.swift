@@ -1,3 +1,5 @@
+import Kernels
+
 /// The token ids shared by the copy and parity tasks: the vocabulary {0, 1, |}.
 public enum Token {
     public static let zero = 0

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Optimiser and schedule settings for a training run.
 public struct TrainingOptions: Codable, Sendable, Equatable, Hashable {
     /// Sequences per step.
@@ -196,10 +198,10 @@ public struct Trainer {
                         // Elementwise, so the parameter range is split across workers; results do
                         // not depend on the split.
                         let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
-                        Parallel.forEach(Parallel.chunks) { part in
+                        parallelFor(workParts, split: .fixed(parts: workParts)) { part, _ in
                         for tensor in layout.tensors {
                             let decay = tensor.decays ? wd : 0
-                            let range = Parallel.slice(part, of: Parallel.chunks, tensor.count)
+                            let range = SplitPolicy.slice(part, of: workParts, tensor.count)
                             for i in (tensor.offset + range.lowerBound)..<(tensor.offset + range.upperBound) {
                                 let gi = g[i] * clip
                                 m[i] = b1 * m[i] + (1 - b1) * gi

@@ -1,6 +1,7 @@
 // Times the Transformer on the reference configuration of issue 5 and prints one JSON line.
 // Run through Benchmarks/transformer/run, which also times the PyTorch peer and prints the ratio.
 import Foundation
+import Kernels
 import Transformer
 
 let arguments = CommandLine.arguments
