@@ -72,12 +72,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Hasha
 
     /// A uniform integer in `range` (unbiased, by rejection).
     public mutating func nextInt(in range: ClosedRange<Int>) -> Int {
-        let span = UInt64(range.upperBound - range.lowerBound) &+ 1
+        // The width in two's complement, so ranges wider than Int.max (and the full range, whose
+        // span wraps to 0) are measured correctly; small ranges draw exactly as before.
+        let span = UInt64(truncatingIfNeeded: range.upperBound &- range.lowerBound) &+ 1
         if span == 0 { return Int(truncatingIfNeeded: next()) }
         let limit = UInt64.max - UInt64.max % span
         var x = next()
         while x >= limit { x = next() }
-        return range.lowerBound + Int(x % span)
+        return range.lowerBound &+ Int(truncatingIfNeeded: x % span)
     }
 
     /// Generators are equal when their states are (they then draw the same numbers).

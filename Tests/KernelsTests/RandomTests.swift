@@ -56,4 +56,17 @@ struct RandomTests {
             #expect(g.nextGaussian().isFinite)
         }
     }
+
+    @Test("nextInt covers ranges wider than Int.max and the full range without overflow")
+    func wideRanges() {
+        var g = SeededGenerator(seed: 11)
+        for _ in 0..<1000 {
+            // The full range takes one raw draw as it is.
+            var copy = g
+            #expect(g.nextInt(in: Int.min...Int.max) == Int(truncatingIfNeeded: copy.next()))
+            #expect((-1...Int.max).contains(g.nextInt(in: -1...Int.max)))
+            #expect((Int.min...0).contains(g.nextInt(in: Int.min...0)))
+            #expect(g.nextInt(in: 7...7) == 7)
+        }
+    }
 }
