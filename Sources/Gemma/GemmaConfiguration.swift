@@ -44,7 +44,11 @@ public struct GemmaConfiguration: Equatable, Sendable {
 
     /// Whether layer `index` attends globally (otherwise within `slidingWindow`).
     public func isGlobal(layer index: Int) -> Bool { (index + 1) % slidingWindowPattern == 0 }
+}
 
+// In an extension, so that the struct keeps its memberwise initialiser (internal: tests build
+// small configurations with it).
+extension GemmaConfiguration {
     /// Reads the configuration of `file`, which must hold a `gemma3` model.
     public init(file: GGUFFile) throws(GemmaError) {
         let arch = try gguf { () throws(GGUFError) in try file.string("general.architecture") }

@@ -2,41 +2,6 @@ import CBLAS
 import Foundation
 import GGUF
 
-/// The keys and values a model has computed so far, one row per token and layer.
-///
-/// A value type: copying a cache (e.g. to score two continuations of one prompt) shares its
-/// storage until one copy grows.
-public struct GemmaCache: Sendable {
-    /// Number of tokens already processed.
-    public private(set) var count = 0
-    var keys: [[Float]]
-    var values: [[Float]]
-
-    init(layers: Int) {
-        keys = Array(repeating: [], count: layers)
-        values = Array(repeating: [], count: layers)
-    }
-
-    mutating func advance(by n: Int) { count += n }
-}
-
-/// One transformer block's weights (names as in the GGUF file, `blk.N.*`).
-struct GemmaLayer: Sendable {
-    let attentionNorm: [Float]          // attn_norm (GGUF stores 1 + w)
-    /// attn_q, attn_k and attn_v stacked: one matrix product gives all three, which keeps
-    /// OpenBLAS's threads busier than three thin ones.
-    let queryKeyValue: Matrix
-    let output: Matrix
-    let queryNorm: [Float], keyNorm: [Float]
-    let postAttentionNorm: [Float]
-    let feedForwardNorm: [Float]
-    /// ffn_gate and ffn_up stacked, for the same reason.
-    let gateUp: Matrix
-    let down: Matrix
-    let postFeedForwardNorm: [Float]
-    let isGlobal: Bool
-}
-
 /// A Gemma 3 text model from a GGUF file, run in float32.
 ///
 /// Weights are dequantised to float32 when the model loads (about 4 bytes per parameter:
@@ -54,12 +19,8 @@ public final class GemmaModel: Sendable {
     public let configuration: GemmaConfiguration
     /// The tokenizer read from the same file.
     public let tokenizer: GemmaTokenizer
-    let embedding: Matrix               // token_embd: vocabulary × hidden
-    let outputHead: Matrix?             // output.weight if the file has one; else the embedding
-    let layers: [GemmaLayer]
-    let finalNorm: [Float]
-    let inverseFrequencyLocal: [Float]
-    let inverseFrequencyGlobal: [Float]
+    /// The network: embeddings, blocks and final norm.
+    let text: GemmaTextModel
 
     /// Threads one forward pass uses.
     public let threads: Int
@@ -85,58 +46,27 @@ public final class GemmaModel: Sendable {
         guard tokenizer.count == c.vocabularySize else {
             throw .badConfiguration(path: path, "the vocabulary has \(tokenizer.count) tokens but token_embd has \(c.vocabularySize) rows")
         }
-        func vector(_ name: String, _ n: Int) throws(GemmaError) -> [Float] {
-            let t = try gguf { () throws(GGUFError) in try file.tensor(name) }
-            guard t.dimensions == [n] else { throw .badShape(path: file.path, tensor: name, found: t.dimensions, expected: [n]) }
-            return try gguf { () throws(GGUFError) in try file.floats(t) }
-        }
-        func matrix(_ name: String, columns: Int, rows: Int) throws(GemmaError) -> Matrix {
-            let t = try gguf { () throws(GGUFError) in try file.tensor(name) }
-            guard t.dimensions == [columns, rows] else {
-                throw .badShape(path: file.path, tensor: name, found: t.dimensions, expected: [columns, rows])
-            }
-            return Matrix(rows: rows, columns: columns, values: try gguf { () throws(GGUFError) in try file.floats(t) })
-        }
-        let d = c.hiddenSize, q = c.headCount * c.headDimension, kv = c.kvHeadCount * c.headDimension
-        embedding = try matrix("token_embd.weight", columns: d, rows: c.vocabularySize)
-        finalNorm = try vector("output_norm.weight", d)
-        var layers: [GemmaLayer] = []
-        for i in 0..<c.layerCount {
-            let p = "blk.\(i)."
-            layers.append(GemmaLayer(
-                attentionNorm: try vector(p + "attn_norm.weight", d),
-                queryKeyValue: stack([try matrix(p + "attn_q.weight", columns: d, rows: q),
-                                      try matrix(p + "attn_k.weight", columns: d, rows: kv),
-                                      try matrix(p + "attn_v.weight", columns: d, rows: kv)]),
-                output: try matrix(p + "attn_output.weight", columns: q, rows: d),
-                queryNorm: try vector(p + "attn_q_norm.weight", c.headDimension),
-                keyNorm: try vector(p + "attn_k_norm.weight", c.headDimension),
-                postAttentionNorm: try vector(p + "post_attention_norm.weight", d),
-                feedForwardNorm: try vector(p + "ffn_norm.weight", d),
-                gateUp: stack([try matrix(p + "ffn_gate.weight", columns: d, rows: c.intermediateSize),
-                               try matrix(p + "ffn_up.weight", columns: d, rows: c.intermediateSize)]),
-                down: try matrix(p + "ffn_down.weight", columns: c.intermediateSize, rows: d),
-                postFeedForwardNorm: try vector(p + "post_ffw_norm.weight", d),
-                isGlobal: c.isGlobal(layer: i)))
-        }
-        self.layers = layers
-        // Gemma 3 ties the output head to the embedding; a converter may still write a copy.
-        outputHead = file.tensors.contains { $0.name == "output.weight" }
-            ? try matrix("output.weight", columns: d, rows: c.vocabularySize) : nil
-        // RoPE frequencies as the reference computes them: base^(-2i/d), divided by the
-        // linear scaling factor on global layers.
-        func frequencies(base: Float, scale: Float) -> [Float] {
-            (0..<(c.headDimension / 2)).map { i in
-                Float(1 / pow(Double(base), Double(2 * i) / Double(c.headDimension))) / scale
-            }
-        }
-        inverseFrequencyLocal = frequencies(base: c.ropeBaseLocal, scale: 1)
-        inverseFrequencyGlobal = frequencies(base: c.ropeBaseGlobal, scale: c.ropeScalingGlobal)
+        text = try GemmaTextModel(configuration: c, weights: GGUFWeights(file: file))
         warmUp(threads: self.threads)
     }
 
     /// An empty cache for this model.
-    public func newCache() -> GemmaCache { GemmaCache(layers: configuration.layerCount) }
+    public func newCache() -> GemmaCache { GemmaCache(configuration: configuration) }
+
+    /// A cache whose local layers keep every position, as global ones do: the layout before
+    /// the rotating cache, kept as a reference for tests.
+    func newUnboundedCache() -> GemmaCache { GemmaCache(configuration: configuration, keepingEveryPosition: true) }
+
+    /// Checks `tokens` and runs them after the ones in `cache` (see `GemmaTextModel.forward`).
+    func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool) throws(GemmaError) -> [[Float]] {
+        let c = configuration
+        guard !tokens.isEmpty else { throw .emptyInput }
+        for t in tokens where !(0..<c.vocabularySize).contains(t) { throw .invalidToken(t, vocabularySize: c.vocabularySize) }
+        guard cache.count + tokens.count <= c.contextLength else {
+            throw .contextExceeded(path: path, tokens: cache.count + tokens.count, context: c.contextLength)
+        }
+        return text.forward(tokens, cache: &cache, allPositions: allPositions, threads: threads)
+    }
 
     /// Runs `tokens` after the ones already in `cache`, appends them to it, and returns the
     /// logits (unnormalised log-probabilities over the vocabulary) of the token that follows

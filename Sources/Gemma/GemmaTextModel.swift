@@ -1,0 +1,55 @@
+import Foundation
+
+/// Gemma 3's decoder: scaled token embeddings, the blocks, the final norm and the output head
+/// (tied to the embeddings unless the file has its own).
+struct GemmaTextModel: Sendable {
+    let configuration: GemmaConfiguration
+    let embedding: Matrix               // token_embd: vocabulary × hidden
+    let outputHead: Matrix?             // output.weight if the file has one; else the embedding
+    let blocks: [GemmaBlock]
+    let finalNorm: GemmaNorm            // output_norm
+
+    /// Loads every tensor of `configuration` from `weights`, checking presence and shape.
+    init(configuration c: GemmaConfiguration, weights: some GemmaWeights) throws(GemmaError) {
+        let d = c.hiddenSize
+        configuration = c
+        embedding = try weights.matrix("token_embd.weight", columns: d, rows: c.vocabularySize)
+        finalNorm = try GemmaNorm("output_norm.weight", width: d, configuration: c, weights: weights)
+        var blocks: [GemmaBlock] = []
+        for i in 0..<c.layerCount { blocks.append(try GemmaBlock(index: i, configuration: c, weights: weights)) }
+        self.blocks = blocks
+        // Gemma 3 ties the output head to the embedding; a converter may still write a copy.
+        outputHead = weights.contains("output.weight")
+            ? try weights.matrix("output.weight", columns: d, rows: c.vocabularySize) : nil
+    }
+
+    /// The forward pass over `tokens` (valid ids, within the context), appended at positions
+    /// `cache.count…`; returns the logits after the last token, or after every token when
+    /// `allPositions`.
+    func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool, threads: Int) -> [[Float]] {
+        let c = configuration, n = tokens.count, start = cache.count, d = c.hiddenSize
+        // Scaled embeddings: Gemma multiplies by sqrt(hidden size), rounded to float32 first.
+        let scale = Float(Double(d).squareRoot())
+        var x = [Float](repeating: 0, count: n * d)
+        embedding.values.withUnsafeBufferPointer { e in
+            for (i, t) in tokens.enumerated() {
+                for j in 0..<d { x[i * d + j] = e[t * d + j] * scale }
+            }
+        }
+        var work = GemmaWorkspace(rows: n, configuration: c)
+        for (l, block) in blocks.enumerated() {
+            block.forward(&x, start: start, cache: &cache.layers[l], work: &work, threads: threads)
+        }
+        cache.advance(by: n)
+
+        let rows = allPositions ? 0..<n : (n - 1)..<n
+        var last = [Float](x[(rows.lowerBound * d)..<(rows.upperBound * d)])
+        finalNorm.applyInPlace(&last)
+        var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
+        linear(last, rows: rows.count, outputHead ?? embedding, into: &logits, threads: threads)
+        if let cap = c.finalSoftcap {
+            for i in logits.indices { logits[i] = cap * tanh(logits[i] / cap) }
+        }
+        return (0..<rows.count).map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
+    }
+}
