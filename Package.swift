@@ -77,8 +77,8 @@ let package = Package(
         // Optimised even in debug builds: dequantising a model is a hot loop.
         .target(name: "GGUF", swiftSettings: optimisedInDebug),
 
-        // Gemma 3 text models from GGUF in float32 (OpenBLAS for the matrix products).
-        .target(name: "Gemma", dependencies: ["GGUF", "CBLAS"], swiftSettings: optimisedInDebug),
+        // Gemma 3 text models from GGUF in float32 (matrix products and threads from Kernels).
+        .target(name: "Gemma", dependencies: ["GGUF", "Kernels"], swiftSettings: optimisedInDebug),
 
         // The `perplexed` command-line tool.
         .executableTarget(

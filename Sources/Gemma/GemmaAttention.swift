@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import Kernels
 
 /// One block's self-attention (`blk.N.attn_*`): grouped-query heads, RMSNorm on each query and
 /// key head, rotary positions with the layer's local or global frequencies, an optional
@@ -174,11 +174,11 @@ struct GemmaAttention: Sendable {
         q.withUnsafeBufferPointer { qp in
         scratch.withUnsafeMutableBufferPointer { scratchPointer in
         out.withUnsafeMutableBufferPointer { op in
-            let (qs, os) = (Shared(qp.baseAddress!), Shared(op.baseAddress!))
-            let work = Shared(scratchPointer.baseAddress!)
+            let (qs, os) = (SharedPointer(qp.baseAddress!), SharedPointer(op.baseAddress!))
+            let work = SharedPointer(scratchPointer.baseAddress!)
             // Blocks are independent once the keys are known: each iteration takes blocks
             // part, part + parts, … (with threads > 1, one block per iteration).
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            parallelFor(parts, split: .fixed(parts: parts)) { part, _ in
                 let (qBase, oBase) = (qs.pointer, os.pointer)
                 let sp = work.pointer + part * partSize
                 let pq = sp + scoresSize, po = pq + packedSize, partial = po + packedSize
@@ -229,16 +229,8 @@ struct GemmaAttention: Sendable {
         if let cap = softcap {
             for j in visible { row[j] = cap * tanh(row[j] / cap) }
         }
-        var m = -Float.infinity
-        for j in visible { m = max(m, row[j]) }
-        var sum: Float = 0
         for j in 0..<visible.lowerBound { row[j] = 0 }
-        for j in visible {
-            row[j] = exp(row[j] - m)
-            sum += row[j]
-        }
+        softmaxRow(row + visible.lowerBound, into: row + visible.lowerBound, count: visible.count, exp: .exact)
         for j in (visible.upperBound + 1)..<span { row[j] = 0 }
-        let inv = 1 / sum
-        for j in visible { row[j] *= inv }
     }
 }

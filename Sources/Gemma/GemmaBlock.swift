@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// One transformer block (`blk.N.*`): attention and a GeGLU MLP, each between a norm of its
 /// input and a norm of its output, each added back to the residual stream.
@@ -60,8 +61,8 @@ struct GemmaMLP: Sendable {
         linear(work.hidden, rows: n, gateUp, into: &work.gateUp, threads: threads)
         work.gateUp.withUnsafeBufferPointer { gu in
             work.gate.withUnsafeMutableBufferPointer { g in
-                let (input, output) = (Shared(gu.baseAddress!), Shared(g.baseAddress!))
-                inParallel(n, threads: threads) { tokens in
+                let (input, output) = (SharedPointer(gu.baseAddress!), SharedPointer(g.baseAddress!))
+                parallelFor(n, split: .balanced(threads: threads)) { _, tokens in
                     for t in tokens {
                         let row = input.pointer + t * 2 * f, out = output.pointer + t * f
                         for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }

@@ -1,3 +1,5 @@
+import Kernels
+
 /// The keys and values a model has computed so far, for every layer.
 ///
 /// A global layer keeps every position; a local (sliding-window) layer keeps only the last
@@ -109,13 +111,13 @@ struct KeyValueCache: Sendable {
 /// Keys and values of consecutive positions, stored in rows one cache row width apart.
 struct KeyValueRun: Sendable {
     let positions: Range<Int>
-    private let keyRows: Shared<Float>
-    private let valueRows: Shared<Float>
+    private let keyRows: SharedPointer<Float>
+    private let valueRows: SharedPointer<Float>
 
     init(position: Int, count: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         positions = position..<(position + count)
-        keyRows = Shared(keys)
-        valueRows = Shared(values)
+        keyRows = SharedPointer(keys)
+        valueRows = SharedPointer(values)
     }
 
     /// The key row of `position`, in rows of `width` floats.

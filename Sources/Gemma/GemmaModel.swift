@@ -1,6 +1,6 @@
-import CBLAS
 import Foundation
 import GGUF
+import Kernels
 
 /// A Gemma 3 text model from a GGUF file, run in float32.
 ///
@@ -35,10 +35,10 @@ public final class GemmaModel: Sendable {
     /// Loads the model in an opened GGUF file.
     ///
     /// Gemma splits its work over `threads` itself and sets OpenBLAS to one thread per call
-    /// (`openblas_set_num_threads(1)`, process-wide): see `inParallel` for why.
+    /// (process-wide, `OpenBLAS.useSingleThread()`): see the Kernels module's `SplitPolicy.balanced` for why.
     public init(file: GGUFFile, threads: Int? = nil) throws(GemmaError) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(1)
+        OpenBLAS.useSingleThread()
         let c = try GemmaConfiguration(file: file)
         path = file.path
         configuration = c
@@ -113,11 +113,5 @@ public final class GemmaModel: Sendable {
     }
 
     /// Log-softmax of `logits` (natural logarithm), computed stably.
-    public static func logSoftmax(_ logits: [Float]) -> [Float] {
-        let m = logits.max() ?? 0
-        var sum: Double = 0
-        for l in logits { sum += Double(exp(l - m)) }
-        let lse = m + Float(log(sum))
-        return logits.map { $0 - lse }
-    }
+    public static func logSoftmax(_ logits: [Float]) -> [Float] { Kernels.logSoftmax(logits) }
 }

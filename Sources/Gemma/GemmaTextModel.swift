@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Gemma 3's decoder: scaled token embeddings, the blocks, the final norm and the output head
 /// (tied to the embeddings unless the file has its own).

@@ -1,4 +1,5 @@
 import GGUF
+import Kernels
 
 /// Where a model's tensors come from, looked up by their GGUF names (`blk.0.attn_q.weight`, …).
 ///
