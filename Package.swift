@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Prover", targets: ["Prover"]),
         .library(name: "Witnesses", targets: ["Witnesses"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Gemma", targets: ["Gemma"]),
@@ -47,9 +48,18 @@ let package = Package(
         .target(name: "Prover", dependencies: ["MultiPrecision", "PerplexityTheory"]),
 
         // α_N/β_N witnesses on any language model, certified against the exact theory; statistics.
+        // It needs no model: the adapters for Transformer and Gemma live in Experiments.
         .target(
             name: "Witnesses",
-            dependencies: ["MultiPrecision", "PerplexityTheory", "Transformer", "Gemma", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["MultiPrecision", "PerplexityTheory", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+
+        // What `perplexed` runs, callable from Swift: the model adapters, the copy sweep, the parity
+        // study, the temperature sweep, the Fig. 3 chart, the demo and the reproduction with its
+        // verdicts. Each takes a plain configuration and a progress callback and returns a result.
+        .target(
+            name: "Experiments",
+            dependencies: ["MultiPrecision", "PerplexityTheory", "Prover", "Reporting", "Witnesses", "Transformer", "GGUF", "Gemma"]
         ),
 
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
@@ -79,6 +89,7 @@ let package = Package(
                 "Prover",
                 "Transformer",
                 "Witnesses",
+                "Experiments",
                 "GGUF",
                 "Gemma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,5 @@
 import Gemma
+import Witnesses
 
 /// A Gemma 3 model as a ``LanguageModel``: one KV cache, extended while successive prefixes
 /// extend each other (greedy decoding), rebuilt when a prefix diverges.

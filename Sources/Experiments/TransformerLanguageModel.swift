@@ -1,4 +1,5 @@
 import Transformer
+import Witnesses
 
 /// The float32 Transformer as a ``LanguageModel``: a KV-cache session reused while successive
 /// prefixes extend each other (as greedy decoding does), restarted when a prefix diverges.
