@@ -149,6 +149,11 @@ let package = Package(
             dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
             resources: [.copy("Fixtures")]
         ),
+        // The experiments run from Swift on small settings, checked against closed forms.
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting"]
+        ),
         .testTarget(
             name: "TransformerTests",
             dependencies: ["Transformer", "MultiPrecision"]

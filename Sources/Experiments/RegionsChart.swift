@@ -56,7 +56,7 @@ public struct RegionsConfiguration: Sendable {
         do {
             return try RegionsGrid.shifts(step: shiftStep, through: lastShift)
         } catch {
-            throw ConfigurationError(["shiftStep"], "must give a valid list of shifts through \(lastShift.decimalText) (\(error))", got: shiftStep.decimalText)
+            throw ConfigurationError(["shiftStep"], "must be \(error.requirement)", got: error.value)
         }
     }
 

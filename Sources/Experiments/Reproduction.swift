@@ -23,8 +23,12 @@ public struct ReproductionConfiguration: Sendable {
     public var directory: String
     /// A Gemma 3 GGUF file for the real-model witnesses; nil: the fetched gemma3-270m, if present.
     public var gemma: String?
+    /// The copy model's architecture. Default: ``TransformerConfig``'s (a RoPE model).
+    public var copyModel: TransformerConfig
     /// Training steps of the copy model: 3000, 1500 when quick.
     public var copySteps: Int
+    /// Strings of each length 1…16 on which the copy model's accuracy is measured. Default: 64.
+    public var copyEvaluationStrings: Int
     /// Lengths of the copy witnesses: 16…1024, 16…512 when quick.
     public var copyLengths: [Int]
     /// Lengths of the Gemma witnesses: 16…1024, 16 and 32 when quick.
@@ -43,7 +47,9 @@ public struct ReproductionConfiguration: Sendable {
         self.seed = seed
         self.directory = directory
         self.gemma = gemma
+        copyModel = TransformerConfig()
         copySteps = quick ? 1500 : 3000
+        copyEvaluationStrings = 64
         copyLengths = quick ? [16, 32, 64, 128, 256, 512] : [16, 32, 64, 128, 256, 512, 1024]
         gemmaLengths = quick ? [16, 32] : [16, 32, 64, 128, 256, 512, 1024]
         temperature = quick ? .quick(seed: seed) : TemperatureSweepConfiguration(seed: seed)
@@ -56,6 +62,7 @@ public struct ReproductionConfiguration: Sendable {
     public func validate() throws(ConfigurationError) {
         try ConfigurationError.require(!directory.isEmpty, "directory", "must name a directory", "an empty value")
         try ConfigurationError.require(copySteps >= 1, "copySteps", "must be >= 1", copySteps)
+        try ConfigurationError.require(copyEvaluationStrings >= 1, "copyEvaluationStrings", "must be >= 1", copyEvaluationStrings)
         try CopySweepConfiguration(lengths: copyLengths).validate()
         try CopySweepConfiguration(lengths: gemmaLengths).validate()
         try temperature.validate()
@@ -210,11 +217,12 @@ public struct Reproduction: Sendable {
         public let seconds: Double
     }
 
-    /// Trains the default RoPE copy model for `steps` steps, writes copy-model.safetensors into the
-    /// directory, and measures its accuracy on 64 strings of each length 1…16.
+    /// Trains the copy model (``ReproductionConfiguration/copyModel``) for `steps` steps, writes copy-model.safetensors into the
+    /// directory, and measures its accuracy on ``ReproductionConfiguration/copyEvaluationStrings``
+    /// strings of each length 1…16.
     public func trainCopyModel(steps: Int, progress: (ExperimentProgress) -> Void = { _ in }) throws -> CopyRun {
         let seed = configuration.seed
-        var run = RunConfig(task: TaskSpec(kind: .copy))
+        var run = RunConfig(model: configuration.copyModel, task: TaskSpec(kind: .copy))
         run.training.steps = steps
         var trainer = try Trainer(run: run, seed: seed)
         let start = Date()
@@ -229,7 +237,7 @@ public struct Reproduction: Sendable {
         try Checkpoint(trainer: trainer).write(to: URL(fileURLWithPath: configuration.directory + "/copy-model.safetensors"))
         var correct = 0, total = 0
         for n in 1...16 {
-            let result = try evaluate(model: trainer.model, task: run.task, strings: evaluationStrings(length: n, limit: 64, seed: seed))
+            let result = try evaluate(model: trainer.model, task: run.task, strings: evaluationStrings(length: n, limit: configuration.copyEvaluationStrings, seed: seed))
             correct += Int((result.sequenceAccuracy * Double(result.sequences)).rounded())
             total += result.sequences
         }

@@ -59,6 +59,19 @@ public enum WitnessReport {
         ])
     }
 
+    /// One row per witness of the same α_N with different flipped bits: which flip, whether β was
+    /// copied as α, both perplexities, the gap and the Lemma 3.1 check.
+    public static func flipTable(_ witnesses: [CopyWitness]) -> Table {
+        var table = Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])
+        for w in witnesses {
+            let c = w.certified
+            table.append(["\(w.flip)", w.betaCopiedAsAlpha ? "yes" : "no", text(c.alphaLogPerplexity, digits: 6),
+                          text(c.betaLogPerplexity, digits: 6), text(c.gap, digits: 6),
+                          c.lemmaBound.map { text($0, digits: 6) } ?? "n/a", c.withinBound.map { $0 ? "yes" : "NO" } ?? "n/a"])
+        }
+        return table
+    }
+
     /// The witness in a few lines: both copies, the perplexities, η and the Lemma 3.1 check.
     public static func summary(_ w: CopyWitness) -> String {
         let c = w.certified
