@@ -12,6 +12,7 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
     /// The value given, as text.
     public let value: String
 
+    /// An error for `fields` (Swift property names): "`fields` `requirement`, got `value`".
     public init(_ fields: [String], element: String? = nil, _ requirement: String, got value: String) {
         self.fields = fields
         self.element = element
@@ -26,6 +27,7 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         return "\(subject) \(requirement), got \(value)"
     }
 
+    /// The message with the Swift property names.
     public var description: String { message { $0 } }
 
     /// Throws unless `condition` holds.
@@ -43,6 +45,7 @@ public struct ExperimentProgress: Sendable, Equatable {
         case stage, step
     }
 
+    /// Whether a new stage starts or the current one advances.
     public let level: Level
     /// One line for a person to read.
     public let message: String
@@ -50,6 +53,7 @@ public struct ExperimentProgress: Sendable, Equatable {
     public let completed: Int
     public let total: Int
 
+    /// A report at `level`; `completed` of `total` steps (0 and 0 when not counted).
     public init(_ level: Level, _ message: String, completed: Int = 0, total: Int = 0) {
         self.level = level
         self.message = message

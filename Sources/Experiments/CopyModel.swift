@@ -42,7 +42,9 @@ public enum CopyModelError: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// The models the witness experiments run, as one ``LanguageModel``.
 public enum CopyModel: LanguageModel {
+    /// The toy copy Transformer.
     case transformer(TransformerLanguageModel)
+    /// Gemma 3, prompted few-shot.
     case gemma(GemmaLanguageModel)
 
     /// Loads the model a source names, with the way it is asked to copy: the bits and `|` for a
@@ -70,6 +72,7 @@ public enum CopyModel: LanguageModel {
         }
     }
 
+    /// The vocabulary size of the model inside.
     public var vocabularySize: Int {
         switch self {
         case .transformer(let m): return m.vocabularySize
@@ -77,6 +80,7 @@ public enum CopyModel: LanguageModel {
         }
     }
 
+    /// The model inside's logits (its cache carried across calls).
     public mutating func logits(after prefix: [Int]) throws -> [Float] {
         switch self {
         case .transformer(var m):

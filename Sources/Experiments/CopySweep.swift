@@ -9,6 +9,7 @@ public struct CopySweepConfiguration: Sendable, Equatable {
     /// Bits of the interval arithmetic that recomputes each witness. Default: 128.
     public var precision: Int
 
+    /// A sweep over `lengths` certified at `precision` bits.
     public init(lengths: [Int] = [16, 32, 64, 128, 256, 512, 1024], precision: Int = 128) {
         self.lengths = lengths
         self.precision = precision
@@ -27,6 +28,7 @@ public struct CopySweep: Sendable {
     /// One witness per configured length, in order.
     public let witnesses: [CopyWitness]
 
+    /// A sweep from witnesses built elsewhere (to tabulate or plot them).
     public init(witnesses: [CopyWitness]) { self.witnesses = witnesses }
 
     /// Builds the witnesses, reporting one step per length.

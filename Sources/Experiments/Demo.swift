@@ -9,6 +9,7 @@ public struct DemoConfiguration: Sendable, Equatable {
     /// Significant digits printed per bound (1…1000). Default: 12.
     public var digits: Int
 
+    /// The demo at `precision` bits, printed to `digits` digits.
     public init(precision: Int = 256, digits: Int = 12) {
         self.precision = precision
         self.digits = digits
@@ -28,7 +29,9 @@ public struct Demo: Sendable {
     public struct Row: Sendable {
         /// "a = 1/2" (left panel) or "gamma = 2/5" (right panel).
         public let panel: String
+        /// The base accuracy a.
         public let accuracy: BigRational
+        /// The base γ.
         public let gamma: BigRational
         /// pplx(a, γ) (Eq. 10).
         public let logPerplexity: Interval
@@ -36,6 +39,7 @@ public struct Demo: Sendable {
         public let criticalAccuracies: [Interval]
     }
 
+    /// The settings the demo ran with.
     public let configuration: DemoConfiguration
     /// The left panel's rows, then the right panel's.
     public let rows: [Row]

@@ -20,6 +20,7 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
     /// Seed for the weights, the training data and the evaluation strings. Default: 1.
     public var seed: UInt64
 
+    /// A study with the given settings (each defaulting to the paper's).
     public init(
         steps: Int = 5000, checkpointEvery: Int = 100, maxLength: Int = 16, oodLength: Int = 128,
         idSequences: Int = 512, oodSequences: Int = 128, seed: UInt64 = 1

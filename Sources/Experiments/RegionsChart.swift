@@ -26,6 +26,7 @@ public struct RegionsConfiguration: Sendable {
     /// The largest grid (points over all panels) a table may have.
     public static let maximumPoints = 5_000_000
 
+    /// A table over the chosen panels or a custom grid.
     public init(
         panels: Panels = .both, accuracies: [BigRational]? = nil, gammas: [BigRational]? = nil,
         shiftStep: BigRational = FigureThree.shiftStep, lastShift: BigRational = FigureThree.lastShift

@@ -9,6 +9,7 @@ import Witnesses
 
 /// The package's version, printed by `perplexed --version` and recorded in every report.
 public enum PackageInfo {
+    /// The version (semantic versioning).
     public static let version = "0.1.0"
 }
 
@@ -42,6 +43,7 @@ public struct ReproductionConfiguration: Sendable {
     /// Boxes the prover may split per claim. Default: 400,000.
     public var proverBoxes: Int
 
+    /// The paper's settings, or with `quick` the shorter run; every derived setting may be changed afterwards.
     public init(quick: Bool = false, seed: UInt64 = 1, directory: String = "perplexed-report", gemma: String? = nil) {
         self.quick = quick
         self.seed = seed
@@ -85,8 +87,10 @@ public enum ReproductionError: Error, Equatable, Sendable, CustomStringConvertib
 /// Every table and figure of the paper, rebuilt and checked, as one report: each section states a
 /// claim, what was measured, and whether they agree.
 public struct Reproduction: Sendable {
+    /// The settings the reproduction runs with.
     public let configuration: ReproductionConfiguration
 
+    /// A reproduction with these settings (checked when it runs).
     public init(_ configuration: ReproductionConfiguration) {
         self.configuration = configuration
     }
@@ -212,8 +216,11 @@ public struct Reproduction: Sendable {
     /// The copy model trained for the witnesses: its weights, its sequence accuracy on lengths 1…16
     /// and its training time.
     public struct CopyRun: Sendable {
+        /// The trained weights.
         public let model: TransformerModel
+        /// Sequence accuracy on lengths 1…16.
         public let accuracy: Double
+        /// Training time in seconds.
         public let seconds: Double
     }
 

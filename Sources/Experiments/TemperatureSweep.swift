@@ -14,6 +14,7 @@ public struct TemperatureSweepConfiguration: Sendable, Equatable {
     /// Seed of the samples. Default: 1.
     public var seed: UInt64
 
+    /// A sweep over `lengths` × `thetas` with `samples` copies each.
     public init(lengths: [Int] = [16, 64, 256], thetas: [Double] = [0.5, 1.0, 2.0], samples: Int = 1000, seed: UInt64 = 1) {
         self.lengths = lengths
         self.thetas = thetas

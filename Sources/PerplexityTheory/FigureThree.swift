@@ -15,8 +15,9 @@ public enum FigureThree {
     /// The right panel's base accuracies: 1/2, 3/5, 7/10, 4/5, 9/10, 19/20.
     public static let rightAccuracies = [fraction(1, 2), fraction(3, 5), fraction(7, 10), fraction(4, 5), fraction(9, 10), fraction(19, 20)]
 
-    /// The tabulated normalised shifts s = Δ/γ run 0, 1/10, …, 9/10.
+    /// The tabulated normalised shifts s = Δ/γ run 0, 1/10, …: this step.
     public static let shiftStep = fraction(1, 10)
+    /// … up to this last shift, 9/10.
     public static let lastShift = fraction(9, 10)
     /// The plotted curves run s = 0, 1/100, …, 1 (1 is the limit a′ = 1).
     public static let plotShiftStep = fraction(1, 100)
