@@ -61,36 +61,36 @@ public struct ParityStudy: Sendable {
     /// The same checkpoints on the out-of-distribution strings.
     public private(set) var outOfDistribution: [CheckpointMetrics] = []
     /// The settings the study ran with.
-    public let options: ParityStudyConfiguration
+    public let configuration: ParityStudyConfiguration
     /// Wall-clock seconds of training and evaluation.
     public private(set) var trainingSeconds = 0.0
 
     /// Trains, evaluates every checkpoint, and reports one step per checkpoint.
-    public static func run(_ options: ParityStudyConfiguration, progress: (ExperimentProgress) -> Void = { _ in }) throws -> ParityStudy {
-        try options.validate()
-        var run = RunConfig(task: TaskSpec(kind: .parity, maxLength: options.maxLength))
-        run.training.steps = options.steps
-        var trainer = try Trainer(run: run, seed: options.seed)
-        var study = ParityStudy(options: options)
+    public static func run(_ configuration: ParityStudyConfiguration, progress: (ExperimentProgress) -> Void = { _ in }) throws -> ParityStudy {
+        try configuration.validate()
+        var run = RunConfig(task: TaskSpec(kind: .parity, maxLength: configuration.maxLength))
+        run.training.steps = configuration.steps
+        var trainer = try Trainer(run: run, seed: configuration.seed)
+        var study = ParityStudy(configuration: configuration)
         // Fixed evaluation sets, drawn once, shared by every checkpoint.
-        var generator = SeededGenerator(seed: options.seed &+ 0xE7A1)
-        let idStrings = (0..<options.idSequences).map { _ -> [Int] in
-            let n = generator.nextInt(in: 1...options.maxLength)
+        var generator = SeededGenerator(seed: configuration.seed &+ 0xE7A1)
+        let idStrings = (0..<configuration.idSequences).map { _ -> [Int] in
+            let n = generator.nextInt(in: 1...configuration.maxLength)
             return (0..<n).map { _ in Int(generator.next() & 1) }
         }
-        let oodStrings = evaluationStrings(length: options.oodLength, limit: options.oodSequences, seed: options.seed &+ 0x00D)
+        let oodStrings = evaluationStrings(length: configuration.oodLength, limit: configuration.oodSequences, seed: configuration.seed &+ 0x00D)
         let start = Date()
-        while trainer.step < options.steps {
+        while trainer.step < configuration.steps {
             let metrics = trainer.trainStep()
-            if trainer.step % options.checkpointEvery == 0 {
+            if trainer.step % configuration.checkpointEvery == 0 {
                 study.inDistribution.append(evaluate(trainer.model, run.task, idStrings, step: trainer.step))
                 study.outOfDistribution.append(evaluate(trainer.model, run.task, oodStrings, step: trainer.step))
                 let elapsed = Date().timeIntervalSince(start)
-                let eta = elapsed / Double(trainer.step) * Double(options.steps - trainer.step)
+                let eta = elapsed / Double(trainer.step) * Double(configuration.steps - trainer.step)
                 let line = String(format: "step %d/%d  loss %.4f  ID acc %.3f  OOD acc %.3f  ETA %.0f s",
-                                  trainer.step, options.steps, metrics.loss, study.inDistribution.last!.accuracy,
+                                  trainer.step, configuration.steps, metrics.loss, study.inDistribution.last!.accuracy,
                                   study.outOfDistribution.last!.accuracy, eta)
-                progress(ExperimentProgress(.step, line, completed: trainer.step, total: options.steps))
+                progress(ExperimentProgress(.step, line, completed: trainer.step, total: configuration.steps))
             }
         }
         study.trainingSeconds = Date().timeIntervalSince(start)
@@ -122,9 +122,9 @@ public struct ParityStudy: Sendable {
     }
 
     /// Correlations and selections in distribution.
-    public var idStudy: SelectionStudy { SelectionStudy(inDistribution, seed: options.seed) }
+    public var idStudy: SelectionStudy { SelectionStudy(inDistribution, seed: configuration.seed) }
     /// Correlations and selections out of distribution.
-    public var oodStudy: SelectionStudy { SelectionStudy(outOfDistribution, seed: options.seed) }
+    public var oodStudy: SelectionStudy { SelectionStudy(outOfDistribution, seed: configuration.seed) }
 
     /// Every checkpoint's metrics, in and out of distribution (metrics.csv).
     public func metricsTable() -> Table {
@@ -165,9 +165,9 @@ public struct ParityStudy: Sendable {
             return lines.joined(separator: "\n")
         }
         return [
-            String(format: "Parity study: %d steps, %d checkpoints, trained and evaluated in %.0f s", options.steps, inDistribution.count, trainingSeconds),
-            block("In distribution (lengths 1…\(options.maxLength))", idStudy, paper: "r = −0.94"),
-            block("Out of distribution (length \(options.oodLength))", oodStudy, paper: "r positive (about +0.31)"),
+            String(format: "Parity study: %d steps, %d checkpoints, trained and evaluated in %.0f s", configuration.steps, inDistribution.count, trainingSeconds),
+            block("In distribution (lengths 1…\(configuration.maxLength))", idStudy, paper: "r = −0.94"),
+            block("Out of distribution (length \(configuration.oodLength))", oodStudy, paper: "r positive (about +0.31)"),
         ].joined(separator: "\n")
     }
 
@@ -183,17 +183,17 @@ public struct ParityStudy: Sendable {
             chart.legend = .bottomLeft
             return chart
         }
-        return Figure(panels: [panel("In distribution (lengths 1…\(options.maxLength))", inDistribution),
-                               panel("Out of distribution (length \(options.oodLength))", outOfDistribution)],
+        return Figure(panels: [panel("In distribution (lengths 1…\(configuration.maxLength))", inDistribution),
+                               panel("Out of distribution (length \(configuration.oodLength))", outOfDistribution)],
                       columns: 2, title: "Parity: log-perplexity against F1 across checkpoints (Fig. 4)")
     }
 
     /// The settings, correlations and selections as JSON (study.json).
     public func json() -> JSONValue {
         .object([
-            ("steps", .number("\(options.steps)")), ("checkpoint_every", .number("\(options.checkpointEvery)")),
-            ("max_length", .number("\(options.maxLength)")), ("ood_length", .number("\(options.oodLength)")),
-            ("seed", .number("\(options.seed)")), ("seconds", .double(trainingSeconds)),
+            ("steps", .number("\(configuration.steps)")), ("checkpoint_every", .number("\(configuration.checkpointEvery)")),
+            ("max_length", .number("\(configuration.maxLength)")), ("ood_length", .number("\(configuration.oodLength)")),
+            ("seed", .number("\(configuration.seed)")), ("seconds", .double(trainingSeconds)),
             ("in_distribution", ParityStudy.correlationJSON(idStudy)),
             ("out_of_distribution", ParityStudy.correlationJSON(oodStudy)),
             ("paper", .object([("in_distribution_pearson", .double(-0.94)), ("out_of_distribution_pearson", .string("positive (about +0.31)"))])),
