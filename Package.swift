@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Prover", targets: ["Prover"]),
         .library(name: "Witnesses", targets: ["Witnesses"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "GGUF", targets: ["GGUF"]),
@@ -58,9 +59,18 @@ let package = Package(
         .target(name: "Prover", dependencies: ["MultiPrecision", "PerplexityTheory"]),
 
         // α_N/β_N witnesses on any language model, certified against the exact theory; statistics.
+        // It needs no model: the adapters for Transformer and Gemma live in Experiments.
         .target(
             name: "Witnesses",
-            dependencies: ["MultiPrecision", "PerplexityTheory", "Transformer", "Gemma", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["MultiPrecision", "PerplexityTheory", "Kernels", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+
+        // What `perplexed` runs, callable from Swift: the model adapters, the copy sweep, the parity
+        // study, the temperature sweep, the Fig. 3 chart, the demo and the reproduction with its
+        // verdicts. Each takes a plain configuration and a progress callback and returns a result.
+        .target(
+            name: "Experiments",
+            dependencies: ["MultiPrecision", "PerplexityTheory", "Prover", "Reporting", "Witnesses", "Kernels", "Transformer", "GGUF", "Gemma"]
         ),
 
         // Tables (text, CSV, JSON, Markdown, LaTeX), JSON, SVG figures and atomic file writes.
@@ -91,10 +101,19 @@ let package = Package(
                 "Kernels",
                 "Transformer",
                 "Witnesses",
+                "Experiments",
                 "GGUF",
                 "Gemma",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // Examples/LibraryTour: what `reproduce` does, from Swift, in under 60 lines (`make test`
+        // builds and runs it).
+        .executableTarget(
+            name: "library-tour",
+            dependencies: ["Experiments", "MultiPrecision", "PerplexityTheory", "Prover", "Transformer", "Witnesses"],
+            path: "Examples/LibraryTour"
         ),
 
         // Benchmark peer programs (run by Benchmarks/*/run, not by the tests).
@@ -138,8 +157,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WitnessesTests",
-            dependencies: ["Witnesses", "MultiPrecision", "PerplexityTheory"],
+            dependencies: ["Witnesses", "Kernels", "MultiPrecision", "PerplexityTheory"],
             resources: [.copy("Fixtures")]
+        ),
+        // The experiments run from Swift on small settings, checked against closed forms.
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting"]
         ),
         .testTarget(
             name: "TransformerTests",

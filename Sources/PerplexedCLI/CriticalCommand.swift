@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import MultiPrecision
 import PerplexityTheory
 import Reporting

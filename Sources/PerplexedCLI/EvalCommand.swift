@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Transformer
 
 /// `perplexed eval`: accuracy, perplexity and entropy of a checkpoint, per length.
@@ -51,9 +52,10 @@ struct EvalCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: "Output format: text or json.")
-    var format: TransformerOutputFormat = .text
+    var format: TableFormat = .text
 
     func validate() throws {
+        try requireTextOrJSON(format)
         guard (1...1_000_000).contains(samples) else {
             throw ValidationError("--samples must be in 1…1000000, got \(samples)")
         }
@@ -113,10 +115,10 @@ struct EvalCommand: ParsableCommand {
                 let step: Int?
                 let results: [EvaluationResult]
             }
-            print(try TransformerCLI.prettyJSON(Report(
+            print(try JSONValue(encoding: Report(
                 checkpoint: checkpoint, task: spec.kind, parityVariant: spec.kind == .parity ? spec.parityVariant : nil,
-                step: loaded.training?.step, results: results)))
-        case .text:
+                step: loaded.training?.step, results: results)).rendered())
+        default:  // text: validate() admits text and json only
             print("\(spec.kind.rawValue)\(spec.kind == .parity ? " (\(spec.parityVariant.rawValue))" : "") — \(checkpoint)")
             print("length  strings  token_acc  seq_acc  greedy_pplx  teacher_pplx  entropy  max_wrong_p")
             for r in results {
@@ -148,9 +150,4 @@ struct EvalCommand: ParsableCommand {
         }
         return out
     }
-}
-
-/// Output formats of `perplexed eval`.
-enum TransformerOutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }

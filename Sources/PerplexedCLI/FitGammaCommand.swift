@@ -36,12 +36,7 @@ struct FitGammaCommand: ParsableCommand {
     }
 
     func run() throws {
-        let fit: GammaFit
-        do {
-            fit = try userFacing { try fitGamma(logPerplexity: logPerplexity, accuracy: accuracy, precision: numeric.precision) }
-        } catch let error as RootError {
-            throw ValidationError(error.description)
-        }
+        let fit = try userFacing { try fitGamma(logPerplexity: logPerplexity, accuracy: accuracy, precision: numeric.precision) }
         // Root finding is certified either way; without --certified the midpoints are shown.
         func show(_ x: Interval) -> Rendered { numeric.certified ? numeric.render(x) : numeric.render(x.midpoint) }
         var r = Report(title: "Section 4.3: gamma with pplx(a, gamma) = L")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Gemma
 
 /// `perplexed model bench`: prompt-processing and greedy-decoding speed of a Gemma 3 file.
@@ -32,10 +33,12 @@ struct ModelBenchCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: "text or json.")
-    var format: OutputFormat = .text
+    var format: TableFormat = .text
 
     /// The benchmark's token ids: BOS, then (7919·i mod 200000) + 1000.
     static func promptIDs(_ n: Int) -> [Int] { [2] + (1..<n).map { (7919 * $0) % 200_000 + 1000 } }
+
+    func validate() throws { try requireTextOrJSON(format) }
 
     func run() throws {
         let path = model ?? ModelStore().location(of: .gemma3_270m).path
@@ -76,13 +79,15 @@ struct ModelBenchCommand: ParsableCommand {
         let decodeRate = Double(decode) / bestDecode
         switch format {
         case .json:
-            try printJSON([
-                "implementation": "perplexed", "model": path, "threads": gemma.threads, "load_seconds": load,
-                "prompt_tokens_per_second": Dictionary(uniqueKeysWithValues: prompt.map { (String($0.0), $0.1) }),
-                "decode_tokens_per_second": decodeRate,
-                "prompt_cpu_seconds": Dictionary(uniqueKeysWithValues: promptCPU.map { (String($0.0), $0.1) }), "decode_steps": decode, "generated": generated,
+            func byLength(_ pairs: [(Int, Double)]) -> JSONValue {
+                .object(pairs.map { (String($0.0), JSONValue.decimal($0.1)) }.sorted { $0.0 < $1.0 })
+            }
+            printJSON([
+                "implementation": "perplexed", "model": .string(path), "threads": .number("\(gemma.threads)"), "load_seconds": .decimal(load),
+                "prompt_tokens_per_second": byLength(prompt), "decode_tokens_per_second": .decimal(decodeRate),
+                "prompt_cpu_seconds": byLength(promptCPU), "decode_steps": .number("\(decode)"), "generated": .array(generated.map { .number("\($0)") }),
             ])
-        case .text:
+        default:  // text: validate() admits text and json only
             print("load: \(String(format: "%.2f", load)) s")
             for (n, r) in prompt { print("prompt \(n): \(String(format: "%.1f", r)) tokens/s") }
             print("decode: \(String(format: "%.2f", decodeRate)) tokens/s (\(decode) steps)")

@@ -2,11 +2,7 @@ import ArgumentParser
 import Foundation
 import GGUF
 import Gemma
-
-/// Output formats shared by the model commands.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+import Reporting
 
 /// Prints `message` to standard error and fails with exit code 1: a bad file or a failed
 /// download is the user's to fix, not a crash.
@@ -15,10 +11,14 @@ func fail(_ message: String) -> ExitCode {
     return .failure
 }
 
-/// Renders `object` (dictionaries, arrays, strings, numbers) as pretty, key-sorted JSON.
-func printJSON(_ object: Any) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    print(String(decoding: data, as: UTF8.self))
+/// Prints `members` as a pretty JSON object with sorted keys.
+func printJSON(_ members: [String: JSONValue]) {
+    print(JSONValue.object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).rendered())
+}
+
+/// The model commands print text or JSON only.
+func requireTextOrJSON(_ format: TableFormat) throws {
+    guard format == .text || format == .json else { throw ValidationError("--format must be text or json, got \(format.rawValue)") }
 }
 
 /// `perplexed model …`: fetch and inspect language-model files.
@@ -99,7 +99,9 @@ struct ModelInfoCommand: ParsableCommand {
     var file: String
 
     @Option(help: "text or json.")
-    var format: OutputFormat = .text
+    var format: TableFormat = .text
+
+    func validate() throws { try requireTextOrJSON(format) }
 
     func run() throws {
         let gguf: GGUFFile
@@ -110,16 +112,19 @@ struct ModelInfoCommand: ParsableCommand {
 
         switch format {
         case .json:
-            var metadata: [String: Any] = [:]
-            for key in gguf.metadataKeys { metadata[key] = jsonValue(gguf.metadata[key]!) }
-            var object: [String: Any] = [
-                "path": gguf.path, "version": Int(gguf.version), "alignment": gguf.alignment,
-                "file_size": gguf.fileSize, "metadata": metadata, "tensor_types": typeCounts,
-                "tensors": gguf.tensors.map { ["name": $0.name, "type": "\($0.type)", "dimensions": $0.dimensions, "bytes": $0.byteCount] as [String: Any] },
+            let metadata = gguf.metadataKeys.sorted().map { ($0, jsonValue(gguf.metadata[$0]!)) }
+            let tensors: [JSONValue] = gguf.tensors.map {
+                .object([("bytes", .number("\($0.byteCount)")), ("dimensions", .array($0.dimensions.map { .number("\($0)") })),
+                         ("name", .string($0.name)), ("type", .string("\($0.type)"))])
+            }
+            var object: [String: JSONValue] = [
+                "path": .string(gguf.path), "version": .number("\(gguf.version)"), "alignment": .number("\(gguf.alignment)"),
+                "file_size": .number("\(gguf.fileSize)"), "metadata": .object(metadata),
+                "tensor_types": .object(typeCounts.sorted { $0.key < $1.key }.map { ($0.key, .number("\($0.value)")) }), "tensors": .array(tensors),
             ]
-            if let g = gemma { object["gemma3"] = gemmaSummary(g) }
-            try printJSON(object)
-        case .text:
+            if let g = gemma { object["gemma3"] = .object(gemmaSummary(g).map { ($0.key, $0.json) }) }
+            printJSON(object)
+        default:  // text: validate() admits text and json only
             print("\(gguf.path): GGUF version \(gguf.version), \(gguf.fileSize) bytes, alignment \(gguf.alignment)")
             print("\nmetadata (\(gguf.metadataKeys.count) keys):")
             let width = gguf.metadataKeys.map(\.count).max() ?? 0
@@ -137,36 +142,40 @@ struct ModelInfoCommand: ParsableCommand {
             }
             if let g = gemma {
                 print("\nGemma 3 configuration:")
-                for (k, v) in gemmaSummary(g).sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
+                for entry in gemmaSummary(g) { print("  \(entry.key): \(entry.text)") }
             }
         }
     }
 
-    func gemmaSummary(_ g: GemmaConfiguration) -> [String: Any] {
-        var s: [String: Any] = [
-            "hidden_size": g.hiddenSize, "layers": g.layerCount, "intermediate_size": g.intermediateSize,
-            "heads": g.headCount, "kv_heads": g.kvHeadCount, "head_dimension": g.headDimension,
-            "vocabulary": g.vocabularySize, "context_length": g.contextLength, "sliding_window": g.slidingWindow,
-            "global_layers": (0..<g.layerCount).filter(g.isGlobal), "rope_base_global": g.ropeBaseGlobal,
-            "rope_base_local": g.ropeBaseLocal, "rope_scaling_global": g.ropeScalingGlobal,
+    /// The Gemma 3 configuration, sorted by key, as text (Swift's description) and JSON.
+    func gemmaSummary(_ g: GemmaConfiguration) -> [(key: String, text: String, json: JSONValue)] {
+        func int(_ v: Int) -> (String, JSONValue) { ("\(v)", .number("\(v)")) }
+        func real(_ v: Float) -> (String, JSONValue) { (v.description, .decimal(v)) }
+        let global = (0..<g.layerCount).filter(g.isGlobal)
+        var s: [String: (String, JSONValue)] = [
+            "hidden_size": int(g.hiddenSize), "layers": int(g.layerCount), "intermediate_size": int(g.intermediateSize),
+            "heads": int(g.headCount), "kv_heads": int(g.kvHeadCount), "head_dimension": int(g.headDimension),
+            "vocabulary": int(g.vocabularySize), "context_length": int(g.contextLength), "sliding_window": int(g.slidingWindow),
+            "global_layers": ("\(global)", .array(global.map { .number("\($0)") })), "rope_base_global": real(g.ropeBaseGlobal),
+            "rope_base_local": real(g.ropeBaseLocal), "rope_scaling_global": real(g.ropeScalingGlobal),
         ]
-        if let c = g.attentionSoftcap { s["attention_softcap"] = c }
-        if let c = g.finalSoftcap { s["final_softcap"] = c }
-        return s
+        if let c = g.attentionSoftcap { s["attention_softcap"] = real(c) }
+        if let c = g.finalSoftcap { s["final_softcap"] = real(c) }
+        return s.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) }
     }
 }
 
 /// A metadata value as JSON; arrays longer than 64 elements become a summary object.
-func jsonValue(_ v: GGUFValue) -> Any {
+func jsonValue(_ v: GGUFValue) -> JSONValue {
     switch v {
     case .array(let type, let items) where items.count > 64:
-        return ["type": "\(type)", "count": items.count, "first": items.prefix(8).map(jsonValue)] as [String: Any]
-    case .array(_, let items): return items.map(jsonValue)
-    case .string(let s): return s
-    case .bool(let b): return b
-    case .float32(let f): return Double(f)
-    case .float64(let f): return f
-    case .uint64(let u): return u
-    default: return v.int ?? v.summary()
+        return .object([("count", .number("\(items.count)")), ("first", .array(items.prefix(8).map(jsonValue))), ("type", .string("\(type)"))])
+    case .array(_, let items): return .array(items.map(jsonValue))
+    case .string(let s): return .string(s)
+    case .bool(let b): return .bool(b)
+    case .float32(let f): return .decimal(Double(f))
+    case .float64(let f): return .decimal(f)
+    case .uint64(let u): return .number("\(u)")
+    default: return v.int.map { .number("\($0)") } ?? .string(v.summary())
     }
 }

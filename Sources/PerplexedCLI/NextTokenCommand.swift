@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Gemma
 
 /// `perplexed next-token`: the most likely next tokens after a prompt.
@@ -30,9 +31,10 @@ struct NextTokenCommand: ParsableCommand {
     var top: Int = 10
 
     @Option(help: "text or json.")
-    var format: OutputFormat = .text
+    var format: TableFormat = .text
 
     func validate() throws {
+        try requireTextOrJSON(format)
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
     }
 
@@ -55,11 +57,13 @@ struct NextTokenCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            try printJSON([
-                "model": path, "prompt": prompt, "prompt_tokens": ids,
-                "top": rows.map { ["id": $0.id, "token": $0.piece, "probability": $0.probability, "logit": Double($0.logit)] as [String: Any] },
+            printJSON([
+                "model": .string(path), "prompt": .string(prompt), "prompt_tokens": .array(ids.map { .number("\($0)") }),
+                "top": .array(rows.map {
+                    .object([("id", .number("\($0.id)")), ("logit", .decimal(Double($0.logit))), ("probability", .decimal($0.probability)), ("token", .string($0.piece))])
+                }),
             ])
-        case .text:
+        default:  // text: validate() admits text and json only
             print("\(path)\nprompt: \(ids.count) tokens (BOS included)\n")
             print("rank  id      probability  logit     token")
             for (rank, r) in rows.enumerated() {

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Experiments
 
 /// The `perplexed` command: certified checks of "Perplexity Cannot Always Tell Right from Wrong".
 @main
 struct Perplexed: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = PackageInfo.version
 
     static let configuration = CommandConfiguration(
         commandName: "perplexed",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 import Transformer
 
 /// `perplexed train`: trains a Transformer on the copy or parity task.
@@ -122,7 +123,7 @@ struct TrainCommand: ParsableCommand {
                 throw TransformerCLIError("\(config.map { "--config \($0): " } ?? "")\(e)")
             }
             if printConfig {
-                print(try TransformerCLI.prettyJSON(run))
+                print(try JSONValue(encoding: run).rendered())
                 return
             }
             trainer = try Trainer(run: run, seed: seed ?? 1)
@@ -150,7 +151,7 @@ struct TrainCommand: ParsableCommand {
                 (Int($0.split(separator: ",").first ?? "") ?? .max) <= checkpointStep
             }
         }
-        try TransformerCLI.writeAtomically(TransformerCLI.prettyJSON(trainer.run) + "\n", to: dir.appendingPathComponent("config.json"))
+        try TransformerCLI.writeAtomically(JSONValue(encoding: trainer.run).rendered() + "\n", to: dir.appendingPathComponent("config.json"))
 
         let progress = TransformerProgress(total: total, startStep: trainer.step)
         let header = "step,loss,token_accuracy,sequence_accuracy,learning_rate,gradient_norm"

@@ -27,12 +27,6 @@ enum TransformerCLI {
         }
     }
 
-    static func prettyJSON(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
     /// A one-line description of a JSON decoding error: which field, what was wrong.
     static func describe(_ error: any Error) -> String {
         guard let e = error as? DecodingError else { return error.localizedDescription }

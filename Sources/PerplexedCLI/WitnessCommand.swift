@@ -1,5 +1,7 @@
 import ArgumentParser
+import Experiments
 import Foundation
+import Kernels
 import Reporting
 import Witnesses
 
@@ -71,17 +73,9 @@ struct WitnessCommand: ParsableCommand {
             alpha = try base.map(parseBits) ?? Array(repeating: 0, count: length)
         }
         if scanFlips {
-            var table = Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])
-            var records: [JSONValue] = []
-            for j in 1...length {
-                let w = try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: j, precision: precision)
-                let c = w.certified
-                table.append(["\(j)", w.betaCopiedAsAlpha ? "yes" : "no", WitnessReport.text(c.alphaLogPerplexity, digits: 6),
-                              WitnessReport.text(c.betaLogPerplexity, digits: 6), WitnessReport.text(c.gap, digits: 6),
-                              c.lemmaBound.map { WitnessReport.text($0, digits: 6) } ?? "n/a",
-                              c.withinBound.map { $0 ? "yes" : "NO" } ?? "n/a"])
-                records.append(WitnessReport.json(w, includeLogits: false))
-            }
+            let witnesses = try (1...length).map { try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: $0, precision: precision) }
+            let table = WitnessReport.flipTable(witnesses)
+            let records = witnesses.map { WitnessReport.json($0, includeLogits: false) }
             if let out { try AtomicFile.write(JSONValue.array(records).rendered() + "\n", to: out) }
             print(format == .json ? JSONValue.array(records).rendered() : table.rendered(as: .text), terminator: format == .json ? "\n" : "")
             return

@@ -20,7 +20,7 @@ public enum RootError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .undecided(let what): return "could not certify \(what); raise --precision"
+        case .undecided(let what): return "could not certify \(what); raise the working precision"
         }
     }
 }

@@ -139,7 +139,7 @@ public enum Catalogue {
     // MARK: Section 4 in words: "many confidence shifts require increasing accuracy by over 5–10 points"
 
     /// The γ values of Fig. 3 (left) and the two thresholds of the paper's sentence.
-    public static let figureGammas = ["1/100", "1/20", "1/10", "1/5", "3/10", "2/5"]
+    public static let figureGammas = FigureThree.leftGammas.map(\.description)
     public static let pointThresholds = ["1/20", "1/10"]
 
     /// Certified shifts s*(γ, τ) where a′(1/2, γ, s) − 1/2 = τ, as rational brackets [low, high].
@@ -149,7 +149,7 @@ public enum Catalogue {
             for t in pointThresholds {
                 var low = BigRational(0), high = q("99/100")
                 let γ = try! Interval(q(g), precision: precision)
-                let half = try! Interval(q("1/2"), precision: precision)
+                let half = try! Interval(FigureThree.leftAccuracy, precision: precision)
                 let τ = try! Interval(q(t), precision: precision)
                 for _ in 0..<40 {
                     let mid = (low + high) * Box.half
@@ -179,7 +179,7 @@ public enum Catalogue {
             let u = x[0]
             var parts: [Condition] = []
             for (g, t, low, high) in thresholds {
-                let half = u.rational(q("1/2"))
+                let half = u.rational(FigureThree.leftAccuracy)
                 let γ = u.rational(q(g))
                 let τ = u.rational(q(t))
                 let below = u * low

@@ -1,5 +1,6 @@
 import MultiPrecision
 import RealModule
+import Kernels
 
 /// Log-softmax of float32 logits, certified: each float is an exact binary number, so the
 /// interval log p_y = z_y − log Σ_i e^(z_i) encloses the exact value for the logits the model
@@ -97,22 +98,4 @@ public struct CertifiedLogSoftmax: Sendable {
         }
         return try Interval(lower: lower, upper: upper, precision: precision)
     }
-}
-
-/// Float32 softmax with max-shift, as the model's own arithmetic would compute it.
-func softmax(_ logits: [Float]) -> [Float] {
-    let top = logits.max() ?? 0
-    var exps = logits.map { Float.exp($0 - top) }
-    let total = exps.reduce(0, +)
-    for i in exps.indices { exps[i] /= total }
-    return exps
-}
-
-/// Softmax in double precision from float32 logits (max-shifted).
-public func softmaxDouble(_ logits: [Float]) -> [Double] {
-    let top = Double(logits.max() ?? 0)
-    var exps = logits.map { Double.exp(Double($0) - top) }
-    let total = exps.reduce(0, +)
-    for i in exps.indices { exps[i] /= total }
-    return exps
 }

@@ -2,6 +2,7 @@ import Foundation
 import MultiPrecision
 import PerplexityTheory
 import RealModule
+import Kernels
 
 /// One greedy copy: the prompt's bits, what the model emitted, and what it assigned at each step.
 public struct GreedyCopy: Sendable {
@@ -207,21 +208,14 @@ struct CertifiedPosition: Sendable {
     let distance: Interval
 }
 
-/// Maps `items` on all cores, keeping order; the first error thrown is rethrown.
+/// Maps `items` on all cores (one piece per item, so Dispatch balances them), keeping order; the
+/// error of the lowest failing index is rethrown.
 func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) throws -> R) throws -> [R] {
-    let slots = ResultSlots<R>(items.count)
-    DispatchQueue.concurrentPerform(iterations: items.count) { i in
-        let result = Result { try transform(items[i]) }
-        slots.lock.lock()
-        slots.values[i] = result
-        slots.lock.unlock()
+    let slots = ResultSlots<R>(count: items.count)
+    parallelFor(items.count, split: .fixed(parts: items.count)) { _, range in
+        for i in range {
+            do { slots.store(i, try transform(items[i])) } catch { slots.fail(i, error) }
+        }
     }
-    return try slots.values.map { try $0!.get() }
-}
-
-/// Per-index results written by concurrent workers under a lock.
-final class ResultSlots<R>: @unchecked Sendable {
-    var values: [Result<R, any Error>?]
-    let lock = NSLock()
-    init(_ n: Int) { values = Array(repeating: nil, count: n) }
+    return try slots.results()
 }

@@ -43,7 +43,7 @@ public enum WitnessError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidBits(text):
             return "base bits must be a string of 0s and 1s, got \"\(text)\""
         case let .baseLengthMismatch(given, length):
-            return "base bits have length \(given) but --length is \(length)"
+            return "base bits have length \(given) but the witness length is \(length)"
         case let .badLogits(position, reason):
             return "the model returned unusable logits at copy position \(position): \(reason)"
         }

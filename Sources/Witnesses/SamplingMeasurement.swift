@@ -1,4 +1,5 @@
 import RealModule
+import Kernels
 
 /// Sampling at temperature θ on the copy task, measured two ways: exact path probabilities from
 /// the model's own distributions, and seeded Monte Carlo; beside them the bounds of Remark 3.5

@@ -1,4 +1,5 @@
 import RealModule
+import Kernels
 
 /// The scored predictions of one checkpoint on one evaluation set: at each scored position the
 /// float32 logits and the target bit.

@@ -1,4 +1,5 @@
 import RealModule
+import Kernels
 
 /// Statistics for comparing selection metrics across checkpoints (the paper's Fig. 4).
 public enum Statistics {
@@ -113,18 +114,5 @@ public enum Statistics {
     /// drops the sum over classes; this is the full sum.
     public static func entropy(_ p: [Double]) -> Double {
         -p.reduce(0) { $0 + ($1 > 0 ? $1 * Double.log($1) : 0) }
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast, seedable generator for reproducible resampling.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

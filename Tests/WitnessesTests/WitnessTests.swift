@@ -3,6 +3,7 @@ import Testing
 import MultiPrecision
 import PerplexityTheory
 @testable import Witnesses
+import Kernels
 
 /// A hand-built copy model whose outputs are known in closed form: at every copy step it puts
 /// logit c·(1 − 2m) on bit 0 and c·(2m − 1) on bit 1, where m is the fraction of ones among the

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Experiments
 import MultiPrecision
 import PerplexityTheory
 import Reporting
@@ -33,6 +34,7 @@ func integerList(_ text: String) throws -> [Int] {
 }
 
 extension TableFormat: ExpressibleByArgument {}
+extension RegionsConfiguration.Panels: ExpressibleByArgument {}
 
 /// `--precision`, `--certified` and `--digits`, shared by every numeric subcommand.
 struct NumericOptions: ParsableArguments {
@@ -90,5 +92,7 @@ func userFacing<R>(_ body: () throws -> R) throws -> R {
         throw ValidationError(error.description)
     } catch let error as MultiPrecisionError {
         throw ValidationError(error.description)
+    } catch let RootError.undecided(what) {
+        throw ValidationError("could not certify \(what); raise --precision")
     }
 }

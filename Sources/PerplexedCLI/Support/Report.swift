@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import MultiPrecision
 import PerplexityTheory
 import Reporting
@@ -45,25 +46,6 @@ struct Report {
             if format == .latex { for note in notes { out += "% " + note + "\n" } }
             return out
         }
-    }
-}
-
-extension BigRational {
-    /// The exact value as a terminating decimal when it has one ("0.1"), otherwise as p/q.
-    var decimalText: String {
-        var scaled = self.magnitude
-        var digits = 0
-        while !scaled.isInteger && digits < 40 {
-            scaled = scaled * BigRational(10)
-            digits += 1
-        }
-        guard scaled.isInteger else { return description }
-        var text = scaled.numeratorDescription
-        if digits > 0 {
-            if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
-            text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
-        }
-        return (signum < 0 ? "-" : "") + text
     }
 }
 
