@@ -47,15 +47,17 @@ reproduce-quick: release
 	rev="$$(git rev-parse HEAD)$$(git diff --quiet HEAD -- Sources Package.swift || echo ' with uncommitted changes to Sources')"; out=results/$(call RUN_NAME,quick); $(BIN) reproduce --quick --seed $(SEED) --out $$out && echo "$$rev" > $$out/REVISION
 
 # The release `perplexed verify` proves the whole claim catalogue (too slow in a debug build);
-# it runs before `swift test` so that the test runner's summary is the last thing printed.
+# it runs before `swift test` so that the test runner's summary is the last thing printed, as does
+# Examples/LibraryTour (the libraries used from Swift, built with the tests).
 test: deps
 	$(SWIFT) build -c release --product perplexed
 	$$($(SWIFT) build -c release --show-bin-path)/perplexed verify
 	$(SWIFT) build --build-tests
+	$(SWIFT) run --skip-build library-tour
 	$(SWIFT) test --skip-build
 
 # DocC archives of every library into .build/docs/TARGET (swift-docc-plugin); a warning fails it.
-DOC_TARGETS := MultiPrecision PerplexityTheory Prover Reporting Kernels Transformer GGUF Gemma
+DOC_TARGETS := MultiPrecision PerplexityTheory Prover Reporting Kernels Transformer GGUF Gemma Witnesses Experiments
 docs: deps
 	mkdir -p .build/docs
 	for t in $(DOC_TARGETS); do \

@@ -5,7 +5,7 @@ import Witnesses
 
 /// Where a copy model comes from: a Transformer checkpoint (the toy copy model) or a Gemma 3 GGUF file.
 public enum CopyModelSource: Sendable, Equatable {
-    /// A `.safetensors` checkpoint written by ``Checkpoint`` (the `perplexed train` output).
+    /// A `.safetensors` checkpoint written by `Checkpoint` (the `perplexed train` output).
     case checkpoint(path: String)
     /// A Gemma 3 GGUF file, prompted few-shot to copy (``FewShotCopyPrompting``).
     case gemma(path: String)
@@ -40,7 +40,7 @@ public enum CopyModelError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// The models the witness experiments run, as one ``LanguageModel``.
+/// The models the witness experiments run, as one `LanguageModel`.
 public enum CopyModel: LanguageModel {
     /// The toy copy Transformer.
     case transformer(TransformerLanguageModel)

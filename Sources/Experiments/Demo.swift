@@ -4,7 +4,7 @@ import Reporting
 
 /// The demo's settings. The defaults are `perplexed demo`'s.
 public struct DemoConfiguration: Sendable, Equatable {
-    /// Binary precision in bits of the enclosures (in ``Precision/range``). Default: 256.
+    /// Binary precision in bits of the enclosures (in `Precision/range`). Default: 256.
     public var precision: Int
     /// Significant digits printed per bound (1…1000). Default: 12.
     public var digits: Int
@@ -35,7 +35,7 @@ public struct Demo: Sendable {
         public let gamma: BigRational
         /// pplx(a, γ) (Eq. 10).
         public let logPerplexity: Interval
-        /// a′ (Eq. 11) at each of ``FigureThree/sampleShifts``.
+        /// a′ (Eq. 11) at each of `FigureThree/sampleShifts`.
         public let criticalAccuracies: [Interval]
     }
 

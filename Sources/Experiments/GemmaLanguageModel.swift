@@ -1,7 +1,7 @@
 import Gemma
 import Witnesses
 
-/// A Gemma 3 model as a ``LanguageModel``: one KV cache, extended while successive prefixes
+/// A Gemma 3 model as a `LanguageModel`: one KV cache, extended while successive prefixes
 /// extend each other (greedy decoding), rebuilt when a prefix diverges.
 public struct GemmaLanguageModel: LanguageModel {
     /// The model scored.

@@ -24,7 +24,7 @@ public struct ReproductionConfiguration: Sendable {
     public var directory: String
     /// A Gemma 3 GGUF file for the real-model witnesses; nil: the fetched gemma3-270m, if present.
     public var gemma: String?
-    /// The copy model's architecture. Default: ``TransformerConfig``'s (a RoPE model).
+    /// The copy model's architecture. Default: `TransformerConfig`'s (a RoPE model).
     public var copyModel: TransformerConfig
     /// Training steps of the copy model: 3000, 1500 when quick.
     public var copySteps: Int
@@ -99,7 +99,7 @@ public struct Reproduction: Sendable {
     public var invocation: String { configuration.quick ? "perplexed reproduce --quick" : "perplexed reproduce" }
 
     /// Runs every section in order and returns the report (not yet written: see
-    /// ``ReproductionReport/write(to:)``). Model files, the parity data and the checkpoint are
+    /// `ReproductionReport/write(to:)`). Model files, the parity data and the checkpoint are
     /// written into the directory as the run goes.
     public func run(progress: (ExperimentProgress) -> Void = { _ in }) async throws -> ReproductionReport {
         try configuration.validate()

@@ -1,7 +1,7 @@
 import Transformer
 import Witnesses
 
-/// The float32 Transformer as a ``LanguageModel``: a KV-cache session reused while successive
+/// The float32 Transformer as a `LanguageModel`: a KV-cache session reused while successive
 /// prefixes extend each other (as greedy decoding does), restarted when a prefix diverges.
 public struct TransformerLanguageModel: LanguageModel {
     /// The model scored.

@@ -67,6 +67,8 @@ public struct CertifiedLogSoftmax: Sendable {
     /// double-precision rounding.
     ///
     /// - Parameters:
+    ///   - a: the first row of float32 logits.
+    ///   - b: the second row, of the same length.
     ///   - normalisers: the rows' `logSumExp`, when already computed.
     public func distance(_ a: [Float], _ b: [Float], normalisers: (Interval, Interval)? = nil) throws -> Interval {
         precondition(a.count == b.count && !a.isEmpty, "distance of rows of different or zero length")
