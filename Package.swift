@@ -66,8 +66,9 @@ let package = Package(
         ),
 
         // What `perplexed` runs, callable from Swift: the model adapters, the copy sweep, the parity
-        // study, the temperature sweep, the Fig. 3 chart, the demo and the reproduction with its
-        // verdicts. Each takes a plain configuration and a progress callback and returns a result.
+        // study, the temperature sweep, the Fig. 3 chart, the demo, the reproduction with its
+        // verdicts, training runs, checkpoint evaluation, the Gemma benchmark and the claim
+        // verification. Each takes a plain configuration and a progress callback and returns a result.
         .target(
             name: "Experiments",
             dependencies: ["MultiPrecision", "PerplexityTheory", "Prover", "Reporting", "Witnesses", "Kernels", "Transformer", "GGUF", "Gemma"]
@@ -163,7 +164,7 @@ let package = Package(
         // The experiments run from Swift on small settings, checked against closed forms.
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting"]
+            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting", "Gemma"]
         ),
         .testTarget(
             name: "TransformerTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import Reporting
 import Transformer
 
@@ -56,98 +57,38 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         try requireTextOrJSON(format)
-        guard (1...1_000_000).contains(samples) else {
-            throw ValidationError("--samples must be in 1…1000000, got \(samples)")
-        }
+        try flagged { try CheckpointEvaluationConfiguration(checkpoint: checkpoint, strings: .given([]), samples: samples).validate() }
         guard (lengths == nil) != (strings == nil) else {
             throw ValidationError("give exactly one of --lengths and --strings")
         }
     }
 
     func run() throws {
+        let selection: CheckpointEvaluationConfiguration.Strings
         do {
-            try execute()
+            if let lengths {
+                selection = .lengths(try CheckpointEvaluation.parseLengths(lengths))
+            } else {
+                selection = .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
+            }
+        } catch {
+            throw TransformerCLIError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
+        }
+        let configuration = CheckpointEvaluationConfiguration(
+            checkpoint: checkpoint, strings: selection, task: task, parityVariant: parityVariant, samples: samples, seed: seed)
+        let evaluation: CheckpointEvaluation
+        do {
+            evaluation = try CheckpointEvaluation.run(configuration)
         } catch let e as TransformerError {
             throw TransformerCLIError(e.description)
-        }
-    }
-
-    private func execute() throws {
-        let loaded = try Checkpoint.load(from: URL(fileURLWithPath: checkpoint))
-        var spec = loaded.training?.run.task ?? TaskSpec(kind: task ?? .copy)
-        guard let kind = task ?? loaded.training?.run.task.kind else {
+        } catch CheckpointEvaluationError.taskNotRecorded {
             throw TransformerCLIError("--task is required: the checkpoint does not record one")
+        } catch let e as CheckpointEvaluationError {
+            throw TransformerCLIError("--lengths: \(e)")
         }
-        spec.kind = kind
-        if let parityVariant { spec.parityVariant = parityVariant }
-        var groups: [[[Int]]] = []
-        if let lengths {
-            for n in try Self.parseLengths(lengths) {
-                groups.append(evaluationStrings(length: n, limit: samples, seed: seed))
-            }
-        } else if let strings {
-            var byLength: [Int: [[Int]]] = [:]
-            for s in strings.split(separator: ",") {
-                guard !s.isEmpty, s.allSatisfy({ $0 == "0" || $0 == "1" }) else {
-                    throw TransformerCLIError("--strings: \"\(s)\" is not a bit string of 0s and 1s")
-                }
-                byLength[s.count, default: []].append(s.map { $0 == "1" ? 1 : 0 })
-            }
-            groups = byLength.keys.sorted().map { byLength[$0]! }
-        }
-        let model = loaded.model
-        if model.config.position == .learned {
-            let longest = spec.sequenceLength(bits: groups.map { $0[0].count }.max() ?? 0)
-            guard longest <= model.config.maxPositions else {
-                throw TransformerCLIError(
-                    "--lengths: length \(groups.map { $0[0].count }.max()!) needs \(longest) positions but this "
-                        + "model's learned position table has \(model.config.maxPositions)")
-            }
-        }
-        var results: [EvaluationResult] = []
-        for g in groups { results.append(try evaluate(model: model, task: spec, strings: g)) }
         switch format {
-        case .json:
-            struct Report: Encodable {
-                let checkpoint: String
-                let task: TaskKind
-                let parityVariant: ParityVariant?
-                let step: Int?
-                let results: [EvaluationResult]
-            }
-            print(try JSONValue(encoding: Report(
-                checkpoint: checkpoint, task: spec.kind, parityVariant: spec.kind == .parity ? spec.parityVariant : nil,
-                step: loaded.training?.step, results: results)).rendered())
-        default:  // text: validate() admits text and json only
-            print("\(spec.kind.rawValue)\(spec.kind == .parity ? " (\(spec.parityVariant.rawValue))" : "") — \(checkpoint)")
-            print("length  strings  token_acc  seq_acc  greedy_pplx  teacher_pplx  entropy  max_wrong_p")
-            for r in results {
-                print(String(
-                    format: "%6d  %7d  %9.4f  %7.4f  %11.5g  %12.5g  %7.4f  %11.4g", r.length, r.sequences,
-                    r.tokenAccuracy, r.sequenceAccuracy, r.greedyLogPerplexity, r.teacherForcedLogPerplexity,
-                    r.meanEntropy, r.maxWrongProbability))
-            }
+        case .json: print(try evaluation.json().rendered())
+        default: print(evaluation.text(), terminator: "")  // text: validate() admits text and json only
         }
-    }
-
-    /// "1-16,32" → [1, …, 16, 32]; every length must be in 1…100000.
-    static func parseLengths(_ text: String) throws -> [Int] {
-        var out: [Int] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-            let range: ClosedRange<Int>
-            if bounds.count == 1, let a = bounds[0] {
-                range = a...a
-            } else if bounds.count == 2, let a = bounds[0], let b = bounds[1], a <= b {
-                range = a...b
-            } else {
-                throw TransformerCLIError("--lengths: \"\(part)\" is not a length N or a range A-B with A <= B")
-            }
-            guard range.lowerBound >= 1 && range.upperBound <= 100_000 else {
-                throw TransformerCLIError("--lengths: lengths must be in 1…100000, got \(part)")
-            }
-            out.append(contentsOf: range)
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import Reporting
 import Transformer
 
@@ -61,10 +62,9 @@ struct TrainCommand: ParsableCommand {
     var printConfig = false
 
     func validate() throws {
-        guard checkpointEvery >= 1 else {
-            throw ValidationError("--checkpoint-every must be >= 1, got \(checkpointEvery)")
+        try flagged {
+            try TrainingRunConfiguration(directory: out ?? "", start: .resume(checkpoint: resume ?? ""), checkpointEvery: checkpointEvery, steps: steps).validate()
         }
-        if let steps, steps < 1 { throw ValidationError("--steps must be >= 1, got \(steps)") }
         if resume != nil && config != nil {
             throw ValidationError("--config cannot be combined with --resume (the checkpoint holds the configuration)")
         }
@@ -84,23 +84,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func execute() throws {
-        var trainer: Trainer
-        var checkpointStep = 0
+        let start: TrainingRunConfiguration.Start
         if let resume {
-            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: resume))
-            trainer = try checkpoint.trainer()
-            if let task, task != trainer.run.task.kind {
-                throw TransformerCLIError("--task \(task.rawValue) differs from the checkpoint's task \(trainer.run.task.kind.rawValue)")
-            }
-            if let steps, steps != trainer.run.training.steps {
-                var run = trainer.run
-                run.training.steps = steps
-                trainer = try Trainer(run: run, seed: trainer.seed, model: trainer.model, adamM: trainer.adamM,
-                                      adamV: trainer.adamV, step: trainer.step, dataGenerator: trainer.dataGenerator)
-                TransformerCLI.printToStderr("note: --steps \(steps) changes the learning-rate schedule of the saved run "
-                         + "(it was \(checkpoint.training!.run.training.steps) steps); the run will differ from an uninterrupted one")
-            }
-            checkpointStep = trainer.step
+            start = .resume(checkpoint: resume)
         } else {
             var run = RunConfig.defaults(for: task!)
             if let config {
@@ -126,51 +112,34 @@ struct TrainCommand: ParsableCommand {
                 print(try JSONValue(encoding: run).rendered())
                 return
             }
-            trainer = try Trainer(run: run, seed: seed ?? 1)
+            start = .fresh(run, seed: seed ?? 1)
         }
-        let total = trainer.run.training.steps
-        guard trainer.step < total else {
-            throw TransformerCLIError("the checkpoint is already at step \(trainer.step) of \(total); pass a larger --steps to continue")
+        var training = try TrainingRun(TrainingRunConfiguration(directory: out!, start: start, checkpointEvery: checkpointEvery, steps: steps))
+        let saved = training.trainer.run
+        if let task, task != saved.task.kind {
+            throw TransformerCLIError("--task \(task.rawValue) differs from the checkpoint's task \(saved.task.kind.rawValue)")
         }
-
-        let dir = URL(fileURLWithPath: out!)
-        let metricsURL = dir.appendingPathComponent("metrics.csv")
-        var rows: [String] = []
+        if let steps, let replaced = training.replacedSteps {
+            TransformerCLI.printToStderr("note: --steps \(steps) changes the learning-rate schedule of the saved run "
+                     + "(it was \(replaced) steps); the run will differ from an uninterrupted one")
+        }
+        let progress = TransformerProgress()
+        let result: TrainingRunResult
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw TransformerCLIError("--out: cannot create directory \(dir.path): \(error.localizedDescription)")
-        }
-        if FileManager.default.fileExists(atPath: metricsURL.path) {
-            guard resume != nil else {
-                throw TransformerCLIError("--out \(dir.path) already holds a run (metrics.csv); choose another directory or --resume")
+            result = try training.train(progress: progress.update)
+        } catch let e as TrainingRunError {
+            switch e {
+            case let .alreadyComplete(step, total):
+                throw TransformerCLIError("the checkpoint is already at step \(step) of \(total); pass a larger --steps to continue")
+            case .cannotCreateDirectory:
+                throw TransformerCLIError("--out: \(e)")
+            case let .directoryHoldsRun(path):
+                throw TransformerCLIError("--out \(path) already holds a run (metrics.csv); choose another directory or --resume")
             }
-            // Keep the rows up to the checkpoint; later rows are recomputed identically.
-            let text = (try? String(contentsOf: metricsURL, encoding: .utf8)) ?? ""
-            rows = text.split(separator: "\n").dropFirst().map(String.init).filter {
-                (Int($0.split(separator: ",").first ?? "") ?? .max) <= checkpointStep
-            }
+        } catch let e as FileWriteError {
+            throw TransformerCLIError(e.description)
         }
-        try TransformerCLI.writeAtomically(JSONValue(encoding: trainer.run).rendered() + "\n", to: dir.appendingPathComponent("config.json"))
-
-        let progress = TransformerProgress(total: total, startStep: trainer.step)
-        let header = "step,loss,token_accuracy,sequence_accuracy,learning_rate,gradient_norm"
-        func saveMetrics() throws {
-            try TransformerCLI.writeAtomically(([header] + rows).joined(separator: "\n") + "\n", to: metricsURL)
-        }
-        while trainer.step < total {
-            let m = trainer.trainStep()
-            rows.append("\(m.step),\(m.loss),\(m.tokenAccuracy),\(m.sequenceAccuracy),\(m.learningRate),\(m.gradientNorm)")
-            progress.update(m)
-            if m.step % checkpointEvery == 0 || m.step == total {
-                let name = String(format: "step-%06d.safetensors", m.step)
-                try Checkpoint(trainer: trainer).write(to: dir.appendingPathComponent(name))
-                try saveMetrics()
-            }
-        }
-        try Checkpoint(trainer: trainer).write(to: dir.appendingPathComponent("final.safetensors"))
-        progress.finish()
-        print("wrote \(dir.path)/final.safetensors after \(total) steps; metrics in \(metricsURL.path)")
+        progress.finish(result)
+        print("wrote \(result.finalCheckpoint) after \(result.steps) steps; metrics in \(result.metrics)")
     }
 }
-

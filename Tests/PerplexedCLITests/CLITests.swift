@@ -228,6 +228,12 @@ func expectCertified(
         (["lemma", "--margin", "0.2", "--floor", "0.1", "--xi", "1", "--delta", "2"], "--delta must be in (0, 1], got 2"),
         (["lemma", "--margin", "0.3", "--floor", "0.1", "--xi", "1", "--delta", "0.5", "--gamma", "0.3"], "--margin must be at most 1/2 - gamma = 0.2"),
         (["two-parameter", "--accuracy", "0.5", "--gamma-right", "0.1", "--gamma-wrong", "0.3", "--delta-wrong", "0.4"], "--delta-wrong must be in [0, gamma-wrong]"),
+        (["model", "bench", "--decode=-1"], "--decode must be >= 0, got -1"),
+        (["model", "bench", "--repeats=-1"], "--repeats must be >= 1, got -1"),
+        (["model", "bench", "--prompt-lengths=0"], "--prompt-lengths: every length must be >= 1, got 0"),
+        (["eval", "--checkpoint", "none.safetensors", "--lengths", "1", "--samples", "0"], "--samples must be in 1…1000000, got 0"),
+        (["eval", "--checkpoint", "none.safetensors", "--lengths", "3-1"], "--lengths: \"3-1\" is not a length N or a range A-B with A <= B"),
+        (["train", "--task", "copy", "--checkpoint-every", "0", "--out", "unused"], "--checkpoint-every must be >= 1, got 0"),
     ] as [([String], String)])
     func badInput(arguments: [String], message: String) throws {
         let r = try CLI.run(arguments)
