@@ -203,9 +203,9 @@ public struct ParityStudy: Sendable {
 
     /// Writes metrics.csv, study.json, study.md and fig4.svg into `directory`.
     public func write(to directory: String) throws(FileWriteError) {
-        try AtomicFile.write(metricsTable().rendered(as: .csv), to: directory + "/metrics.csv")
-        try AtomicFile.write(json().rendered() + "\n", to: directory + "/study.json")
-        try AtomicFile.write("```\n" + summary() + "\n```\n", to: directory + "/study.md")
-        try AtomicFile.write(figure().svg(), to: directory + "/fig4.svg")
+        try AtomicFile.write(metricsTable().rendered(as: .csv), named: "metrics.csv", in: directory)
+        try AtomicFile.write(json().rendered() + "\n", named: "study.json", in: directory)
+        try AtomicFile.write("```\n" + summary() + "\n```\n", named: "study.md", in: directory)
+        try AtomicFile.write(figure().svg(), named: "fig4.svg", in: directory)
     }
 }

@@ -33,6 +33,7 @@ public struct TrainingRunConfiguration: Sendable, Equatable {
 
     /// Throws if the checkpoint interval or the total steps are below 1.
     public func validate() throws(ConfigurationError) {
+        try ConfigurationError.require(!directory.isEmpty, "directory", "must name a directory", "an empty value")
         try ConfigurationError.require(checkpointEvery >= 1, "checkpointEvery", "must be >= 1", checkpointEvery)
         if let steps { try ConfigurationError.require(steps >= 1, "steps", "must be >= 1", steps) }
     }

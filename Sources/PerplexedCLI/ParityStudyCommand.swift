@@ -30,6 +30,10 @@ struct ParityStudyCommand: ParsableCommand {
     @Option(help: "Directory for metrics.csv, study.json, study.md and fig4.svg.")
     var out: String = "parity-study"
 
+    func validate() throws {
+        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty value") }
+    }
+
     func run() throws {
         let status = StatusLine(clearing: "\n")
         let study = try ParityStudy.run(options.configuration, progress: status.show)

@@ -37,6 +37,12 @@ struct ReproduceCommand: AsyncParsableCommand {
     @Option(help: "A Gemma 3 GGUF file for the copy experiment on a real model (default: the fetched gemma3-270m, if present).")
     var gemma: String?
 
+    func validate() throws {
+        try flagged(renaming: ["directory": "out"]) {
+            try ReproductionConfiguration(quick: quick, seed: seed, directory: out, gemma: gemma).validate()
+        }
+    }
+
     func run() async throws {
         let started = Date()
         let configuration = ReproductionConfiguration(quick: quick, seed: seed, directory: out, gemma: gemma)

@@ -62,8 +62,8 @@ struct TrainCommand: ParsableCommand {
     var printConfig = false
 
     func validate() throws {
-        try flagged {
-            try TrainingRunConfiguration(directory: out ?? "", start: .resume(checkpoint: resume ?? ""), checkpointEvery: checkpointEvery, steps: steps).validate()
+        try flagged(renaming: ["directory": "out"]) {
+            try TrainingRunConfiguration(directory: out ?? ".", start: .resume(checkpoint: resume ?? ""), checkpointEvery: checkpointEvery, steps: steps).validate()
         }
         if resume != nil && config != nil {
             throw ValidationError("--config cannot be combined with --resume (the checkpoint holds the configuration)")

@@ -123,9 +123,9 @@ public struct ReproductionReport: Sendable {
 
     /// Writes report.md, report.html, report.json and every figure into `directory`.
     public func write(to directory: String) throws(FileWriteError) {
-        for s in sections { for f in s.figures { try AtomicFile.write(f.svg, to: directory + "/" + f.file) } }
-        try AtomicFile.write(json().rendered() + "\n", to: directory + "/report.json")
-        try AtomicFile.write(markdown(), to: directory + "/report.md")
-        try AtomicFile.write(html(), to: directory + "/report.html")
+        for s in sections { for f in s.figures { try AtomicFile.write(f.svg, named: f.file, in: directory) } }
+        try AtomicFile.write(json().rendered() + "\n", named: "report.json", in: directory)
+        try AtomicFile.write(markdown(), named: "report.md", in: directory)
+        try AtomicFile.write(html(), named: "report.html", in: directory)
     }
 }

@@ -3,12 +3,13 @@ import Experiments
 import Foundation
 
 /// Runs `body` and turns a ``ConfigurationError`` into a command-line failure that names the
-/// flags (`checkpointEvery` → `--checkpoint-every`).
-func flagged<R>(_ body: () throws -> R) throws -> R {
+/// flags (`checkpointEvery` → `--checkpoint-every`; `flags` names those that differ, such as a
+/// configuration's `directory` given by `--out`).
+func flagged<R>(renaming flags: [String: String] = [:], _ body: () throws -> R) throws -> R {
     do {
         return try body()
     } catch let error as ConfigurationError {
-        throw ValidationError(error.message { "--" + flagName($0) })
+        throw ValidationError(error.message { "--" + (flags[$0] ?? flagName($0)) })
     }
 }
 
