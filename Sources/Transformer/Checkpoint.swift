@@ -155,7 +155,7 @@ public struct Checkpoint: Sendable, Equatable {
         let layout = ParameterLayout(config)
         let dataSize = data.count - headerEnd
         var tensors: [String: [Float]] = [:]
-        var covered = 0
+        var ranges: [(begin: Int, end: Int, key: String)] = []
         for (key, value) in header where key != "__metadata__" {
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                 let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
@@ -169,10 +169,14 @@ public struct Checkpoint: Sendable, Equatable {
                 throw fail("tensor \(key) has shape \(shape), expected \(expected.shape)")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end - begin == 4 * expected.count, end <= dataSize else {
+            // Compared before any subtraction, so hostile offsets cannot overflow.
+            guard begin >= 0, end >= begin, end <= dataSize else {
                 throw fail("tensor \(key) has data offsets [\(begin), \(end)] outside the \(dataSize)-byte data (truncated?)")
             }
-            covered += end - begin
+            guard end - begin == 4 * expected.count else {
+                throw fail("tensor \(key) has \(end - begin) data bytes, but F32 × shape \(shape) needs \(4 * expected.count)")
+            }
+            ranges.append((begin, end, key))
             var values = [Float](repeating: 0, count: expected.count)
             data.withUnsafeBytes { raw in
                 for i in 0..<expected.count {
@@ -180,10 +184,25 @@ public struct Checkpoint: Sendable, Equatable {
                     values[i] = Float(bitPattern: UInt32(littleEndian: bits))
                 }
             }
+            // One check for every command that loads a checkpoint: NaN or ±∞ weights (or optimizer
+            // moments) would otherwise flow silently into accuracies and perplexities.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw fail("tensor \(key) holds a non-finite value (\(values[bad])) at index \(bad)")
+            }
             tensors[key] = values
         }
-        guard covered == dataSize else {
-            throw fail("tensors cover \(covered) of \(dataSize) data bytes (corrupted or overlapping offsets)")
+        // The tensors' byte ranges must tile the data exactly: in order, no gaps, no overlaps.
+        var next = 0
+        for range in ranges.sorted(by: { $0.begin < $1.begin }) {
+            guard range.begin == next else {
+                throw fail(range.begin < next
+                    ? "tensor \(range.key) at data offset \(range.begin) overlaps the tensor before it (which ends at \(next))"
+                    : "data bytes \(next)..<\(range.begin) belong to no tensor (before \(range.key))")
+            }
+            next = range.end
+        }
+        guard next == dataSize else {
+            throw fail("the tensors cover \(next) of \(dataSize) data bytes (trailing bytes belong to no tensor)")
         }
         func gather(_ prefix: String) throws -> [Float]? {
             var out = [Float](repeating: 0, count: layout.count)

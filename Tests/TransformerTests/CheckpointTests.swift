@@ -162,6 +162,42 @@ struct CheckpointTests {
         }, containing: "data_rng")
     }
 
+    @Test("tensor byte ranges must tile the data exactly; non-finite values are refused at load")
+    func byteRangesAndValues() throws {
+        let good = try Checkpoint(trainer: try Trainer(run: tinyRun(), seed: 1)).serialized()
+        // Every entry's data offsets, as written, in data order.
+        func entries(_ h: [String: Any]) -> [(key: String, begin: Int, end: Int)] {
+            h.compactMap { k, v -> (String, Int, Int)? in
+                guard k != "__metadata__", let o = (v as? [String: Any])?["data_offsets"] as? [Int] else { return nil }
+                return (k, o[0], o[1])
+            }.sorted { $0.1 < $1.1 }
+        }
+        func moving(_ pick: @escaping ([(key: String, begin: Int, end: Int)]) -> (String, Int, Int)) throws -> Data {
+            try editHeader(good) { h in
+                let (key, begin, end) = pick(entries(h))
+                var e = h[key] as! [String: Any]
+                e["data_offsets"] = [begin, end]
+                h[key] = e
+            }
+        }
+        // The second tensor shifted one byte later: a one-byte gap before it, an overlap after.
+        expectCheckpointError(try moving { e in (e[1].key, e[1].begin + 1, e[1].end + 1) }, containing: "belong to no tensor")
+        // The second tensor pointed at the first one's bytes (same size or not: the sizes must still match).
+        expectCheckpointError(try moving { e in (e[1].key, e[1].begin - 4, e[1].end - 4) }, containing: "overlaps")
+        // Offsets that would overflow a subtraction, and a size that is not F32 × shape.
+        expectCheckpointError(try moving { e in (e[0].key, Int.max - 1, Int.min + 1) }, containing: "outside the")
+        expectCheckpointError(try moving { e in (e[0].key, e[0].begin, e[0].end + 4) }, containing: "F32 × shape")
+        // A NaN and an infinity written into the data of the first tensor.
+        let headerLength = Int(good.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let header = try JSONSerialization.jsonObject(with: good.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+        let first = entries(header)[0], dataStart = 8 + headerLength
+        for bad in [Float.nan, Float.infinity] {
+            var data = good
+            withUnsafeBytes(of: bad.bitPattern.littleEndian) { data.replaceSubrange((dataStart + first.begin + 4)..<(dataStart + first.begin + 8), with: $0) }
+            expectCheckpointError(data, containing: "tensor \(first.key) holds a non-finite value")
+        }
+    }
+
     @Test("a failed write leaves an existing file untouched")
     func atomicWrite() throws {
         let dir = try temporaryDirectory()
