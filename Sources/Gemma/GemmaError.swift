@@ -16,6 +16,8 @@ public enum GemmaError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidToken(Int, vocabularySize: Int)
     /// Nothing to run the model on.
     case emptyInput
+    /// A cached model file failed its check against the store (see `ModelStore.verifyIfCached`).
+    case store(ModelStoreError)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum GemmaError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(tokens) tokens exceed the context length \(context) of \(path)"
         case .invalidToken(let id, let n): "token id \(id) is outside the vocabulary 0..<\(n)"
         case .emptyInput: "no tokens to run the model on"
+        case .store(let e): e.description
         }
     }
 }

@@ -26,8 +26,10 @@ public final class GemmaModel: Sendable {
     public let threads: Int
 
     /// Loads the model in `path`, checking every tensor's presence and shape. `threads`
-    /// defaults to the number of active cores.
+    /// defaults to the number of active cores. A file of the default model store is checked
+    /// against its SHA-256 on first use (`ModelStore.verifyIfCached`).
     public convenience init(path: String, threads: Int? = nil) throws(GemmaError) {
+        do { try ModelStore().verifyIfCached(path) } catch { throw .store(error) }
         let file = try gguf { () throws(GGUFError) in try GGUFFile(path: path) }
         try self.init(file: file, threads: threads)
     }

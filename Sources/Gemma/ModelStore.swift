@@ -46,6 +46,9 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownModel(String, known: [String])
     case commandFailed(command: String, status: Int32, output: String)
     case hashMismatch(path: String, expected: String, found: String)
+    /// A file in the store no longer has the SHA-256 it was fetched with (a flipped byte, a
+    /// partial copy): it must be fetched again.
+    case cachedFileChanged(path: String, model: String, expected: String, found: String)
     case io(path: String, String)
 
     public var description: String {
@@ -56,6 +59,9 @@ public enum ModelStoreError: Error, Equatable, Sendable, CustomStringConvertible
             "`\(command)` failed with status \(status):\n\(output)"
         case .hashMismatch(let path, let expected, let found):
             "\(path) has SHA-256 \(found), expected \(expected): the download is corrupt or incomplete"
+        case .cachedFileChanged(let path, let model, let expected, let found):
+            "\(path) has SHA-256 \(found), not the \(expected) of \(model): the cached file has changed since it was fetched; "
+                + "delete it and fetch it again (perplexed model fetch \(model))"
         case .io(let path, let why): "\(path): \(why)"
         }
     }
@@ -122,6 +128,32 @@ public struct ModelStore: Sendable {
         log("assembling \(spec.fileName) and checking its SHA-256")
         try Self.assemble(chunks, into: target, expectedSHA256: spec.sha256, scratch: work)
         return target
+    }
+
+    /// Checks a file of the store against its model's SHA-256 the first time it is used, and
+    /// records the verdict beside it (`.NAME.verified`: hash, size and modification time) so
+    /// that later uses cost one `stat`. A path that is not a known model of this store is left
+    /// alone. Touching the file (new size or time) makes the next use hash it again.
+    public func verifyIfCached(_ path: String, specs: [ModelSpec] = ModelSpec.all) throws(ModelStoreError) {
+        let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+        guard let spec = specs.first(where: { location(of: $0).standardizedFileURL.resolvingSymlinksInPath() == file }),
+              let stamp = Self.stamp(of: file.path) else { return }
+        let record = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).verified")
+        let expected = "\(spec.sha256) \(stamp)\n"
+        if let recorded = try? String(contentsOf: record, encoding: .utf8), recorded == expected { return }
+        let found = try Self.sha256(of: file)
+        guard found == spec.sha256 else {
+            throw .cachedFileChanged(path: file.path, model: spec.name, expected: spec.sha256, found: found)
+        }
+        // The record is a cache: failing to write it only means hashing again next time.
+        try? Data(expected.utf8).write(to: record, options: .atomic)
+    }
+
+    /// Size and modification time (nanoseconds) of a file, as one token; nil when unreadable.
+    static func stamp(of path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return "\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
     }
 
     /// Concatenates `chunks` into a temporary file in `scratch`, checks its SHA-256, and

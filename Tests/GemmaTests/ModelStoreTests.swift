@@ -17,6 +17,28 @@ import Testing
         #expect(try ModelStore.sha256(of: f) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    @Test("a cached file is hashed on first use and its verdict recorded; a changed file is refused")
+    func verifiesCachedFileOnce() throws {
+        let dir = try scratch()
+        let store = ModelStore(directory: dir.path)
+        // A tiny "model" whose SHA-256 is the FIPS 180-2 vector for "abc".
+        let spec = ModelSpec(name: "abc-model", fileName: "abc.gguf",
+                             sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", parts: [], summary: "test")
+        let file = store.location(of: spec)
+        try Data("abc".utf8).write(to: file)
+        try store.verifyIfCached(file.path, specs: [spec])
+        let record = dir.appendingPathComponent(".abc.gguf.verified")
+        #expect(try String(contentsOf: record, encoding: .utf8).hasPrefix(spec.sha256 + " 3:"))
+        // A path that is no model of the store is left alone.
+        try store.verifyIfCached(dir.appendingPathComponent("other.gguf").path, specs: [spec])
+        // A byte flipped behind the store's back (which moves the file's time): hashed again and
+        // refused, saying how to fetch it again.
+        try Data("abd".utf8).write(to: file)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file.path)
+        let error = #expect(throws: ModelStoreError.self) { try store.verifyIfCached(file.path, specs: [spec]) }
+        #expect(error?.description.contains("perplexed model fetch abc-model") == true, "\(String(describing: error))")
+    }
+
     @Test func assemblesPartsInOrderAndVerifies() throws {
         let dir = try scratch()
         let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
