@@ -7,14 +7,18 @@ import PerplexityTheory
 @Suite struct LemmaThresholdLimitTests {
     let margin = try! BigRational(parsing: "0.2"), floor = try! BigRational(parsing: "0.001"), xi = try! BigRational(parsing: "0.1")
 
-    @Test("delta below 1/Int.max is a typed error for delta", arguments: ["1e-19", "1e-300", "1e-10000", "1/9223372036854775807"])
-    func tinyDelta(_ text: String) throws {
-        let delta = try BigRational(parsing: text)
+    /// δ below 1/Int.max makes ⌊1/δ⌋ + 1 too large; a tiny ξ makes ⌈−2 log ε / ξ⌉ + 1 too large.
+    @Test("n′ beyond 64 bits is a typed error for the parameter that made it huge", arguments: [
+        ("delta", "0.1", "1e-19"), ("delta", "0.1", "1e-300"), ("delta", "0.1", "1e-10000"), ("delta", "0.1", "1/9223372036854775807"),
+        ("xi", "1e-18", "0.01"), ("xi", "1e-300", "0.01"), ("xi", "1e-400", "0.01"), ("xi", "1e-10000", "0.01"),
+    ])
+    func beyond64Bits(_ parameter: String, _ x: String, _ d: String) throws {
+        let (ξ, δ) = (try BigRational(parsing: x), try BigRational(parsing: d))
         do {
-            _ = try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: delta)
-            Issue.record("delta = \(text) was accepted")
+            _ = try lemmaThreshold(xi: ξ, margin: margin, floor: floor, delta: δ)
+            Issue.record("xi = \(x), delta = \(d) was accepted")
         } catch {
-            #expect(error.parameter == "delta", "\(error)")
+            #expect(error.parameter == parameter, "\(error)")
             #expect(error.requirement.contains("64-bit"), "\(error)")
         }
     }
@@ -27,18 +31,6 @@ import PerplexityTheory
         // 10^18 fits, and is exact (it would not survive a Double round trip plus one).
         let (u, _) = try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: try BigRational(parsing: "1e-18"))
         #expect(u.continuityLength == 1_000_000_000_000_000_001)
-    }
-
-    @Test("xi too small for 64 bits is a typed error for xi", arguments: ["1e-18", "1e-300", "1e-400", "1e-10000"])
-    func tinyXi(_ text: String) throws {
-        let tiny = try BigRational(parsing: text), delta = try BigRational(parsing: "0.01")
-        do {
-            _ = try lemmaThreshold(xi: tiny, margin: margin, floor: floor, delta: delta)
-            Issue.record("xi = \(text) was accepted")
-        } catch {
-            #expect(error.parameter == "xi", "\(error)")
-            #expect(error.requirement.contains("64-bit"), "\(error)")
-        }
     }
 
     @Test("a dilution length beyond 2^53 is exact, not rounded through a Double") func exactDilution() throws {
