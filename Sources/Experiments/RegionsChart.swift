@@ -55,12 +55,21 @@ public struct RegionsConfiguration: Sendable {
     /// The most shifts a table may have (``RegionsGrid/shifts(step:through:)`` enforces the same).
     public static let maximumShifts = 1_000_000
 
+    /// The most decimal digits in the shift step's numerator and in its denominator (1e-100, whose
+    /// denominator 10^100 has 101 digits, is accepted): every shift is a multiple of the step, so
+    /// this bounds each shift's size.
+    public static let maximumStepDigits = 101
+
     /// The tabulated shifts 0, step, 2·step, … up to ``lastShift``.
     public func shifts() throws(ConfigurationError) -> [BigRational] {
         // There are ⌊last/step⌋ + 1 shifts: decide the bound exactly before building any, so a
         // tiny step (1e-10000) costs one comparison instead of a million huge rationals.
         if shiftStep > 0, lastShift >= 0, lastShift >= shiftStep * BigRational(Self.maximumShifts) {
             throw ConfigurationError(["shiftStep"], "must be large enough for at most 1,000,000 shifts", got: shiftStep.briefText)
+        }
+        // A million shifts of a step with a 10,000-digit denominator would take gigabytes.
+        if max(shiftStep.numeratorDescription.count, shiftStep.denominatorDescription.count) > Self.maximumStepDigits {
+            throw ConfigurationError(["shiftStep"], "must have at most 101 digits in its numerator and denominator", got: shiftStep.briefText)
         }
         do {
             return try RegionsGrid.shifts(step: shiftStep, through: lastShift)
