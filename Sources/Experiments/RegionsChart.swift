@@ -46,14 +46,31 @@ public struct RegionsConfiguration: Sendable {
         let half = FigureThree.leftAccuracy
         for a in accuracies ?? [] { try ConfigurationError.require(a >= 0 && a <= 1, "accuracies", "must be in [0, 1] (each)", a.decimalText) }
         for g in gammas ?? [] { try ConfigurationError.require(g > 0 && g < half, "gammas", "must be in (0, 1/2) (each)", g.decimalText) }
-        try ConfigurationError.require(shiftStep > 0 && shiftStep <= 1, "shiftStep", "must be in (0, 1]", shiftStep.decimalText)
-        try ConfigurationError.require(lastShift >= 0 && lastShift <= 1, "lastShift", "must be in [0, 1]", lastShift.decimalText)
+        try ConfigurationError.require(shiftStep > 0 && shiftStep <= 1, "shiftStep", "must be in (0, 1]", shiftStep.briefText)
+        try ConfigurationError.require(lastShift >= 0 && lastShift <= 1, "lastShift", "must be in [0, 1]", lastShift.briefText)
         let points = try grids(shifts: shifts()).map(\.grid.count).reduce(0, +)
         try ConfigurationError.require(points <= Self.maximumPoints, "grid", "must have at most 5,000,000 points", points)
     }
 
+    /// The most shifts a table may have (``RegionsGrid/shifts(step:through:)`` enforces the same).
+    public static let maximumShifts = 1_000_000
+
+    /// The most decimal digits in the shift step's numerator and in its denominator (1e-100, whose
+    /// denominator 10^100 has 101 digits, is accepted): every shift is a multiple of the step, so
+    /// this bounds each shift's size.
+    public static let maximumStepDigits = 101
+
     /// The tabulated shifts 0, step, 2·step, … up to ``lastShift``.
     public func shifts() throws(ConfigurationError) -> [BigRational] {
+        // There are ⌊last/step⌋ + 1 shifts: decide the bound exactly before building any, so a
+        // tiny step (1e-10000) costs one comparison instead of a million huge rationals.
+        if shiftStep > 0, lastShift >= 0, lastShift >= shiftStep * BigRational(Self.maximumShifts) {
+            throw ConfigurationError(["shiftStep"], "must be large enough for at most 1,000,000 shifts", got: shiftStep.briefText)
+        }
+        // A million shifts of a step with a 10,000-digit denominator would take gigabytes.
+        if max(shiftStep.numeratorDescription.count, shiftStep.denominatorDescription.count) > Self.maximumStepDigits {
+            throw ConfigurationError(["shiftStep"], "must have at most 101 digits in its numerator and denominator", got: shiftStep.briefText)
+        }
         do {
             return try RegionsGrid.shifts(step: shiftStep, through: lastShift)
         } catch {
@@ -156,6 +173,16 @@ public enum RegionsChart {
 }
 
 extension BigRational {
+    /// ``decimalText`` when it is short (at most 64 characters), otherwise about 7 significant
+    /// digits ("about 1.000000e-999999"): for messages that quote a value given by the user,
+    /// which may have thousands of digits.
+    public var briefText: String {
+        let exact = decimalText
+        guard exact.count > 64 else { return exact }
+        guard let approximation = try? BigFloat(self, precision: 64).decimal(digits: 7) else { return String(exact.prefix(64)) + "…" }
+        return "about " + approximation
+    }
+
     /// The exact value as a terminating decimal when it has one ("0.1"), otherwise as p/q.
     public var decimalText: String {
         var scaled = self.magnitude

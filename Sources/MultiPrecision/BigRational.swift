@@ -112,6 +112,25 @@ public struct BigRational: Sendable, Hashable, Comparable, CustomStringConvertib
     /// The nearest `Double` (rounded by GMP toward zero; use ``BigFloat`` for controlled rounding).
     public var doubleApproximation: Double { __gmpq_get_d(storage.pointer) }
 
+    /// ⌊self⌋, the largest integer not above the value (exact; GMP floor division).
+    public var roundedDown: BigRational {
+        withExtendedLifetime(self) {
+            BigRational.make { q in
+                __gmpz_fdiv_q(&q.pointee._mp_num, &storage.pointer.pointee._mp_num, &storage.pointer.pointee._mp_den)
+                __gmpz_set_ui(&q.pointee._mp_den, 1)
+            }
+        }
+    }
+
+    /// The value as an `Int` when it is an integer that fits in one, otherwise nil — never a
+    /// trap, so a threshold too large for 64 bits can be reported instead of crashing.
+    public var exactInt: Int? {
+        guard isInteger else { return nil }
+        return withExtendedLifetime(self) {
+            __gmpz_fits_slong_p(&storage.pointer.pointee._mp_num) != 0 ? Int(__gmpz_get_si(&storage.pointer.pointee._mp_num)) : nil
+        }
+    }
+
     // MARK: Arithmetic
 
     private static func binary(

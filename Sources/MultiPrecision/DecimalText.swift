@@ -5,6 +5,12 @@ public enum DecimalText {
     /// Significant digits accepted for decimal output.
     public static let digitRange: ClosedRange<Int> = 1...1_000_000
 
+    /// The largest exponent magnitude accepted when parsing (`1e-100000` is accepted,
+    /// `1e-100001` is not). Parsing builds 10^|exponent| exactly (at most about 41 KB here), so
+    /// the limit bounds the work and memory of every parse up front; the most extreme reference
+    /// value in the test fixtures, about 1.46e-13029, is well inside.
+    public static let exponentLimit = 100_000
+
     /// Parses `text` exactly: an optional sign, digits with an optional point, an optional
     /// exponent (`e`/`E`), or a fraction `p/q` of two such decimals.
     static func parseRational(_ text: String) throws(MultiPrecisionError) -> BigRational {
@@ -68,14 +74,21 @@ public enum DecimalText {
                 guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else {
                     throw .malformedNumber(input: original, reason: "the exponent must be an integer")
                 }
+                // Checked digit by digit, so an exponent of any length is rejected without overflow.
                 exponent = exponent * 10 + Int(byte - UInt8(ascii: "0"))
-                guard exponent <= 1_000_000 else {
-                    throw .malformedNumber(input: original, reason: "the exponent is too large (limit 10^±1000000)")
+                guard exponent <= exponentLimit else {
+                    let sign = exponentNegative ? "-" : "+"
+                    let significant = bytes.drop { $0 == UInt8(ascii: "0") }
+                    let shown = String(decoding: significant.prefix(40), as: UTF8.self) + (significant.count > 40 ? "…" : "")
+                    throw .malformedNumber(
+                        input: original,
+                        reason: "the exponent \(sign)\(shown) is outside the supported range -\(exponentLimit)…+\(exponentLimit)")
                 }
             }
             if exponentNegative { exponent = -exponent }
         }
         let integer = BigRational.integer(digits: (negative ? "-" : "") + String(decoding: digits, as: UTF8.self))
+        // Digits after the point scale by 10^-fractionDigits; the argument's own length bounds them.
         let scale = exponent - fractionDigits
         return scale >= 0 ? integer * .powerOfTen(scale) : integer / .powerOfTen(-scale)
     }

@@ -68,8 +68,20 @@ struct LemmaCommand: ParsableCommand {
         print(try numeric.compute { try report($0) }.rendered(as: format), terminator: "")
     }
 
+    /// n′ and η. The library names each parameter as this command's flag does (xi, delta,
+    /// precision, …), so its message becomes the flag's, e.g. when n′ would exceed 64 bits.
+    func threshold() throws -> (threshold: LemmaThreshold, eta: BigRational) {
+        do {
+            return try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: delta, precision: numeric.precision)
+        } catch {
+            // Quote the value briefly: an extreme --delta or --xi may have thousands of digits.
+            let given = ["xi": xi, "margin": margin, "floor": floor, "delta": delta][error.parameter]?.briefText ?? error.value
+            throw ValidationError("--\(error.parameter) must be \(error.requirement), got \(given)")
+        }
+    }
+
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
-        let (t, eta) = try userFacing { try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: delta, precision: numeric.precision) }
+        let (t, eta) = try threshold()
         let N = length ?? t.threshold
         let eps = try arithmetic.make(floor)
         let bound = try userFacing { try lemmaBound(length: N, eta: try arithmetic.make(eta), floor: eps) }

@@ -55,32 +55,41 @@ public func lemmaThreshold(
     guard ε > zero, ε < one else { throw ParameterError(parameter: "floor", requirement: "in (0, 1)", value: ε.description) }
     guard δ > zero, δ <= one else { throw ParameterError(parameter: "delta", requirement: "in (0, 1]", value: δ.description) }
     let eta = Swift.min(m, ξ * (try! BigRational(1, 4)))
-    // ⌊1/δ⌋ is exact rational arithmetic.
-    let continuity = floorOf(one / δ) + 1
+    // n′ must be an Int (it is a length), so each part is checked against Int.max − 1 before
+    // the + 1; the error names the parameter that made it huge and the limit it must respect.
+    // ⌊1/δ⌋ is exact rational arithmetic; ⌊1/δ⌋ + 1 fits exactly when 1/δ < Int.max.
+    guard let floorInverse = (one / δ).roundedDown.exactInt, floorInverse < Int.max else {
+        throw ParameterError(
+            parameter: "delta",
+            requirement: "> 1/\(Int.max) (about 1.08e-19), so that n′ >= ⌊1/δ⌋ + 1 fits in a 64-bit integer",
+            value: δ.description)
+    }
+    let continuity = floorInverse + 1
     // ⌈−2 log ε / ξ⌉ needs a certified enclosure of the logarithm.
     let ratio = try certifiedLogRatio(ε: ε, ξ: ξ, precision: precision)
     let dilution = ratio + 1
     return (LemmaThreshold(threshold: Swift.max(continuity, dilution), continuityLength: continuity, dilutionLength: dilution), eta)
 }
 
-/// ⌊r⌋ for a rational r >= 0.
-func floorOf(_ r: BigRational) -> Int {
-    var n = Int(r.doubleApproximation.rounded(.down))
-    while BigRational(n) > r { n -= 1 }
-    while BigRational(n + 1) <= r { n += 1 }
-    return n
-}
-
 /// ⌈−2 log ε / ξ⌉, certified: the enclosure must not contain an integer other than at most one
-/// end that is decided exactly.
+/// end that is decided exactly. Throws for `xi` when the result is Int.max or more, so that the
+/// caller's + 1 cannot overflow.
 func certifiedLogRatio(ε: BigRational, ξ: BigRational, precision: Int) throws(ParameterError) -> Int {
     guard let e = try? Interval(ε, precision: precision), let x = try? Interval(ξ, precision: precision) else {
         throw ParameterError(parameter: "precision", requirement: "in 2…16777216", value: "\(precision)")
     }
     let value = (-2 * Interval.log(e)) / x
-    let low = value.lower.rounded(.up)
-    let high = value.upper.rounded(.up)
-    guard low == high, let result = Int(exactly: low.double()) else {
+    // Both ends are integers after rounding up; they convert exactly (no Double in between).
+    let low = value.lower.rounded(.up).exactRational
+    let high = value.upper.rounded(.up).exactRational
+    if let low, low >= BigRational(Int.max) {
+        let smallest = ((-2 * Interval.log(e)) / (try! Interval(Int.max - 1, precision: precision))).upper.double(rounding: .up)
+        throw ParameterError(
+            parameter: "xi",
+            requirement: "large enough that n′ >= ⌈−2 log(floor) / xi⌉ + 1 fits in a 64-bit integer (with this floor: xi > \(smallest))",
+            value: ξ.description)
+    }
+    guard let low, let high, low == high, let result = low.exactInt else {
         throw ParameterError(
             parameter: "precision", requirement: "high enough to decide ⌈−2 log ε / ξ⌉ (enclosure \(value))",
             value: "\(precision)")
