@@ -52,7 +52,7 @@ struct Report {
 /// Range checks on exact command-line inputs, before any rounding, so the message quotes the
 /// option and the value exactly as typed: `--gamma must be in (0, 1/2), got 0.5`.
 func require(_ ok: Bool, _ option: String, _ requirement: String, _ value: BigRational) throws {
-    guard ok else { throw ValidationError("\(option) must be \(requirement), got \(value.decimalText)") }
+    guard ok else { throw ValidationError("\(option) must be \(requirement), got \(value.briefText)") }
 }
 
 func require(_ ok: Bool, _ option: String, _ requirement: String, _ value: Int) throws {
