@@ -100,13 +100,37 @@ public enum CopyModel: LanguageModel {
         }
     }
 
+    /// The longest sequence (prompt and copy) any copy model is asked to score: 2^20 = 1,048,576
+    /// tokens. Models without a position table (RoPE, ALiBi, none) are held to it too, so that a
+    /// huge length is refused before anything is allocated.
+    public static let sequenceLimit = 1 << 20
+
+    /// The longest copy any model accepts: N bits need at least 2N + 1 positions (the bits, a
+    /// separator and the copy), so N ≤ 524,287.
+    public static let lengthLimit = (sequenceLimit - 1) / 2
+
+    /// The positions this model can score: its own bound, and never more than `sequenceLimit`.
+    public var sequenceCapacity: Int { min(maximumSequenceLength ?? Self.sequenceLimit, Self.sequenceLimit) }
+
+    /// The longest copy this model accepts with `prompting`: the prompt and the copy must fit
+    /// in `sequenceCapacity` (for Gemma, the context minus the few-shot prompt). Measured on
+    /// one- and two-bit prompts and extended linearly; 0 if not even one bit fits.
+    public func maximumLength(prompting: any CopyPrompting) throws -> Int {
+        let one = try prompting.prompt(for: [0]).count + 1, two = try prompting.prompt(for: [0, 0]).count + 2
+        let perBit = max(1, two - one), capacity = sequenceCapacity
+        return capacity < one ? 0 : (capacity - one) / perBit + 1
+    }
+
     /// Checks that a copy of `length` bits (>= 1) fits the model: learned absolute positions and
-    /// Gemma's context are bounded.
+    /// Gemma's context are bounded, and every model is held to `sequenceLimit`. A length beyond
+    /// the capacity is refused before its prompt is built.
     public func checkLength(_ length: Int, prompting: any CopyPrompting) throws {
         guard length >= 1 else { throw WitnessError.invalidLength(length, maximum: nil) }
+        let capacity = sequenceCapacity
+        guard length <= capacity else { throw WitnessError.invalidLength(length, maximum: try maximumLength(prompting: prompting)) }
         let needed = try prompting.prompt(for: Array(repeating: 0, count: length)).count + length
-        if let maximum = maximumSequenceLength, needed > maximum {
-            throw CopyModelError.sequenceTooLong(length: length, needed: needed, maximum: maximum)
+        if needed > capacity {
+            throw CopyModelError.sequenceTooLong(length: length, needed: needed, maximum: capacity)
         }
     }
 }

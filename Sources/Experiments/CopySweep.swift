@@ -15,10 +15,14 @@ public struct CopySweepConfiguration: Sendable, Equatable {
         self.precision = precision
     }
 
-    /// Throws if the list is empty, a length is below 1 or the precision is outside 16…4096.
+    /// Throws if the list is empty, a length is outside 1…`CopyModel.lengthLimit` or the
+    /// precision is outside 16…4096. (Each length must also fit the model: `CopyModel.checkLength`.)
     public func validate() throws(ConfigurationError) {
         try ConfigurationError.require(!lengths.isEmpty, "lengths", "must list at least one length", "none")
         if let bad = lengths.first(where: { $0 < 1 }) { try ConfigurationError.require(false, "lengths", element: "length", "must be >= 1", bad) }
+        if let bad = lengths.first(where: { $0 > CopyModel.lengthLimit }) {
+            try ConfigurationError.require(false, "lengths", element: "length", "must be in 1…\(CopyModel.lengthLimit)", bad)
+        }
         try ConfigurationError.require((16...4096).contains(precision), "precision", "must be in 16…4096", precision)
     }
 }

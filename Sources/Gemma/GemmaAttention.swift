@@ -164,12 +164,16 @@ struct GemmaAttention: Sendable {
         let blocks = (n + block - 1) / block
         let widest = window.map { min(start + n, block + $0 - 1) } ?? start + n
         let packedRows = min(block, n) * group
-        let parts = threads == 1 ? 1 : blocks   // blocks go to whichever thread is free
         // Scratch for every iteration, allocated here: memory first allocated on a worker
         // thread would grow that thread's malloc arena and stay resident. A second run's
         // share of the weighted sum needs one more packed buffer.
         let scoresSize = packedRows * widest, packedSize = packedRows * hd
         let partSize = scoresSize + (runs.count > 1 ? 3 : 2) * packedSize
+        // Blocks go to whichever thread is free, one part each, as long as all parts' scratch
+        // stays within 64 Mi floats (256 MiB); a long prompt's scores are O(prompt²) over all
+        // blocks (6.4 GB at 20,000 tokens), so then parts take several blocks each, at least
+        // one part per thread. Each block's arithmetic is the same whichever part runs it.
+        let parts = threads == 1 ? 1 : min(blocks, max(threads, (64 << 20) / max(1, partSize)))
         var scratch = [Float](repeating: 0, count: parts * partSize)
         q.withUnsafeBufferPointer { qp in
         scratch.withUnsafeMutableBufferPointer { scratchPointer in

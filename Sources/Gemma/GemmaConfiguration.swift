@@ -84,6 +84,37 @@ extension GemmaConfiguration {
         else {
             throw .badConfiguration(path: file.path, "sizes must be positive, heads a multiple of key/value heads, head dimension even")
         }
+        try checkPlausibility(against: file)
+    }
+
+    /// The longest context length accepted from metadata: 2^20 = 1,048,576 tokens (Gemma 3
+    /// has 32,768 or 131,072). A larger value is taken for a corrupt file.
+    public static let maximumContextLength = 1 << 20
+
+    /// Checks the metadata's counts against what the file holds, before anything is sized by
+    /// them: every layer needs its own `blk.N.` tensors, and every width (hidden, feed-forward,
+    /// all query heads, all key/value heads) is a dimension of some weight tensor, so it cannot
+    /// exceed the largest tensor's element count. Products are overflow-checked.
+    private func checkPlausibility(against file: GGUFFile) throws(GemmaError) {
+        var layers = Set<Int>()
+        for t in file.tensors where t.name.hasPrefix("blk.") {
+            if let n = t.name.dropFirst(4).split(separator: ".", maxSplits: 1).first.flatMap({ Int($0) }) { layers.insert(n) }
+        }
+        guard layerCount <= layers.count else {
+            throw .badConfiguration(path: file.path, "block_count \(layerCount) exceeds the \(layers.count) layers whose tensors (blk.N.*) the file holds")
+        }
+        let largest = file.tensors.map(\.elementCount).max() ?? 0
+        let (queryWidth, queryOverflow) = headCount.multipliedReportingOverflow(by: headDimension)
+        let (kvWidth, kvOverflow) = kvHeadCount.multipliedReportingOverflow(by: headDimension)
+        let widths = [("embedding_length", hiddenSize), ("feed_forward_length", intermediateSize),
+                      ("attention.head_count × key_length", queryOverflow ? Int.max : queryWidth),
+                      ("attention.head_count_kv × key_length", kvOverflow ? Int.max : kvWidth)]
+        for (name, width) in widths where width > largest {
+            throw .badConfiguration(path: file.path, "\(name) is \(width), more than the \(largest) weights of the largest tensor")
+        }
+        guard contextLength <= Self.maximumContextLength else {
+            throw .badConfiguration(path: file.path, "context_length \(contextLength) exceeds the supported maximum \(Self.maximumContextLength)")
+        }
     }
 }
 

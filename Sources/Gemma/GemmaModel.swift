@@ -60,19 +60,21 @@ public final class GemmaModel: Sendable {
     func newUnboundedCache() -> GemmaCache { GemmaCache(configuration: configuration, keepingEveryPosition: true) }
 
     /// Checks `tokens` and runs them after the ones in `cache` (see `GemmaTextModel.forward`).
+    /// The context check comes first, before anything is sized by the number of tokens.
     func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool) throws(GemmaError) -> [[Float]] {
         let c = configuration
         guard !tokens.isEmpty else { throw .emptyInput }
-        for t in tokens where !(0..<c.vocabularySize).contains(t) { throw .invalidToken(t, vocabularySize: c.vocabularySize) }
         guard cache.count + tokens.count <= c.contextLength else {
             throw .contextExceeded(path: path, tokens: cache.count + tokens.count, context: c.contextLength)
         }
+        for t in tokens where !(0..<c.vocabularySize).contains(t) { throw .invalidToken(t, vocabularySize: c.vocabularySize) }
         return text.forward(tokens, cache: &cache, allPositions: allPositions, threads: threads)
     }
 
     /// Runs `tokens` after the ones already in `cache`, appends them to it, and returns the
     /// logits (unnormalised log-probabilities over the vocabulary) of the token that follows
     /// the last one. Scoring a long continuation one token at a time is linear in its length.
+    /// Throws `contextExceeded` if the cached and new tokens together exceed the context length.
     public func logits(appending tokens: [Int], to cache: inout GemmaCache) throws(GemmaError) -> [Float] {
         try forward(tokens, cache: &cache, allPositions: false)[0]
     }
@@ -86,8 +88,16 @@ public final class GemmaModel: Sendable {
 
     /// Greedy decoding: the `maxNewTokens` most likely tokens after `prompt` (ties go to the
     /// lower id), stopping early after `stopTokens` (default: EOS and `<end_of_turn>` if present).
+    /// Throws `contextExceeded` up front if the prompt and all but the last new token would not
+    /// fit the context.
     public func greedy(prompt: [Int], maxNewTokens: Int, stopTokens: Set<Int>? = nil) throws(GemmaError) -> [Int] {
         let stops = stopTokens ?? defaultStopTokens
+        // Every generated token but the last is run after the prompt: refuse a request that
+        // cannot fit the context before any work, rather than fail part-way through it.
+        let (needed, overflow) = prompt.count.addingReportingOverflow(max(0, maxNewTokens - 1))
+        guard !overflow, needed <= configuration.contextLength else {
+            throw .contextExceeded(path: path, tokens: overflow ? Int.max : needed, context: configuration.contextLength)
+        }
         var cache = newCache()
         var logits = try logits(appending: prompt, to: &cache)
         var out: [Int] = []

@@ -21,7 +21,7 @@ struct CopySweepCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "Comma-separated lengths N (each >= 1).", transform: integerList)
+    @Option(help: "Comma-separated lengths N (each in 1…524287, and short enough for the model).", transform: integerList)
     var lengths: [Int] = CopySweepConfiguration().lengths
 
     @Option(help: "Write the three panels of Fig. 2 to this SVG file.")
@@ -40,7 +40,9 @@ struct CopySweepCommand: ParsableCommand {
 
     func run() throws {
         var (model, prompting) = try source.load()
-        for n in lengths { try checkLength(n, model: model, prompting: prompting) }
+        for n in lengths {
+            do { try checkLength(n, model: model, prompting: prompting) } catch { throw flaggedLengthError(error, flag: "--lengths") }
+        }
         let status = StatusLine(clearing: String(repeating: " ", count: 40) + "\r")
         let sweep = try CopySweep.run(model: &model, prompting: prompting, configuration: CopySweepConfiguration(lengths: lengths), progress: status.show)
         status.finish()

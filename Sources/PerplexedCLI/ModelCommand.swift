@@ -108,7 +108,9 @@ struct ModelInfoCommand: ParsableCommand {
         do { gguf = try GGUFFile(path: file) } catch { throw fail(error.description) }
         var typeCounts: [String: Int] = [:]
         for t in gguf.tensors { typeCounts["\(t.type)", default: 0] += 1 }
-        let gemma = try? GemmaConfiguration(file: gguf)
+        // A gemma3 file whose configuration is implausible is reported (exit 1) after its header.
+        let configuration = Result { () throws(GemmaError) in try GemmaConfiguration(file: gguf) }
+        let gemma = try? configuration.get()
 
         switch format {
         case .json:
@@ -145,6 +147,7 @@ struct ModelInfoCommand: ParsableCommand {
                 for entry in gemmaSummary(g) { print("  \(entry.key): \(entry.text)") }
             }
         }
+        if gguf.metadata["general.architecture"]?.string == "gemma3", case .failure(let error) = configuration { throw fail(error.description) }
     }
 
     /// The Gemma 3 configuration, sorted by key, as text (Swift's description) and JSON.

@@ -26,7 +26,7 @@ struct WitnessCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "N, the number of bits (>= 1).")
+    @Option(help: "N, the number of bits: 1…524287 (the prompt and copy, 2N + 1 tokens or more, must also fit the model).")
     var length: Int
 
     @Option(help: "The flipped position J, 1-based (default N, the last bit).")
@@ -52,6 +52,8 @@ struct WitnessCommand: ParsableCommand {
 
     func validate() throws {
         guard length >= 1 else { throw ValidationError("--length must be >= 1, got \(length)") }
+        // Checked before the model loads: the largest copy any model takes (2N + 1 ≤ 2^20 tokens).
+        guard length <= CopyModel.lengthLimit else { throw ValidationError("--length must be in 1…\(CopyModel.lengthLimit), got \(length)") }
         if let flip, !(1...length).contains(flip) { throw ValidationError("--flip must be in 1…\(length), got \(flip)") }
         if let base, base != "random" {
             let bits = try parseBits(base)
@@ -64,7 +66,7 @@ struct WitnessCommand: ParsableCommand {
 
     func run() throws {
         var (model, prompting) = try source.load()
-        try checkLength(length, model: model, prompting: prompting)
+        do { try checkLength(length, model: model, prompting: prompting) } catch { throw flaggedLengthError(error, flag: "--length") }
         let alpha: [Int]
         if base == "random" {
             var generator = SplitMix64(seed: seed)
@@ -86,4 +88,9 @@ struct WitnessCommand: ParsableCommand {
         print(format == .json ? json.rendered() : WitnessReport.summary(w))
         if w.certified.withinBound == false { throw ExitCode(2) }
     }
+}
+
+/// A length the model cannot take, as a validation error naming `flag`.
+func flaggedLengthError(_ error: any Error, flag: String) -> ValidationError {
+    ValidationError("\(flag): \((error as? ValidationError)?.message ?? "\(error)")")
 }

@@ -157,6 +157,34 @@ let tinyCopyModel: TransformerModel = {
         #expect(throws: WitnessError.invalidLength(0, maximum: nil)) { try model.checkLength(0, prompting: BitCopyPrompting()) }
         #expect(throws: CopyModelError.noSuchFile("/nonexistent.safetensors")) { _ = try CopyModel.load(.checkpoint(path: "/nonexistent.safetensors")) }
     }
+
+    @Test("huge lengths are refused before any prompt is built, with the model's maximum") func hugeLengths() throws {
+        let bits = BitCopyPrompting()
+        let learned = TransformerConfig(dModel: 16, heads: 2, layers: 1, mlpHidden: 32, position: .learned, maxPositions: 16)
+        let short = CopyModel.transformer(TransformerLanguageModel(try TransformerModel(config: learned, seed: 1)))
+        // 2N + 1 ≤ 16 positions: N ≤ 7.
+        #expect(try short.maximumLength(prompting: bits) == 7)
+        try short.checkLength(7, prompting: bits)
+        for huge in [Int.max, 1 << 62, 17] {
+            #expect(throws: WitnessError.invalidLength(huge, maximum: 7)) { try short.checkLength(huge, prompting: bits) }
+        }
+        // RoPE has no position table, but the sequence is still held to 2^20 tokens.
+        let rope = TransformerConfig(dModel: 16, heads: 2, layers: 1, mlpHidden: 32, position: .rope)
+        let unbounded = CopyModel.transformer(TransformerLanguageModel(try TransformerModel(config: rope, seed: 1)))
+        #expect(CopyModel.sequenceLimit == 1_048_576 && CopyModel.lengthLimit == 524_287)
+        #expect(unbounded.sequenceCapacity == CopyModel.sequenceLimit)
+        #expect(try unbounded.maximumLength(prompting: bits) == CopyModel.lengthLimit)
+        #expect(throws: WitnessError.invalidLength(Int.max, maximum: CopyModel.lengthLimit)) { try unbounded.checkLength(Int.max, prompting: bits) }
+        let over = CopyModel.lengthLimit + 1
+        #expect(throws: CopyModelError.sequenceTooLong(length: over, needed: 2 * over + 1, maximum: CopyModel.sequenceLimit)) {
+            try unbounded.checkLength(over, prompting: bits)
+        }
+        // The sweep's configuration refuses them without a model.
+        #expect(throws: ConfigurationError(["lengths"], element: "length", "must be in 1…524287", got: "\(Int.max)")) {
+            try CopySweepConfiguration(lengths: [4, Int.max]).validate()
+        }
+        try CopySweepConfiguration(lengths: [CopyModel.lengthLimit]).validate()
+    }
 }
 
 @Suite struct ParityAndTemperatureTests {

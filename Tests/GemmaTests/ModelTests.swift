@@ -78,6 +78,34 @@ struct ModelTests {
         }
         #expect(cache.count == 0)
     }
+
+    @Test("every public entry point refuses a context beyond the model's, counting the cache, before any work",
+          .timeLimit(.minutes(1)))
+    func contextIsCheckedUpFront() throws {
+        let context = model.configuration.contextLength
+        var cache = model.newCache()
+        _ = try model.logits(appending: [2, 818], to: &cache)
+        let rest = [Int](repeating: 236771, count: context - 1)
+        #expect(throws: GemmaError.contextExceeded(path: model.path, tokens: context + 1, context: context)) {
+            try model.logits(appending: rest, to: &cache)
+        }
+        #expect(throws: GemmaError.contextExceeded(path: model.path, tokens: context + 1, context: context)) {
+            try model.logitsAtEveryPosition(appending: rest, to: &cache)
+        }
+        #expect(cache.count == 2)
+        // greedy: the prompt and all but the last new token must fit.
+        #expect(throws: GemmaError.contextExceeded(path: model.path, tokens: context + 1, context: context)) {
+            try model.greedy(prompt: [2, 818], maxNewTokens: context)
+        }
+        #expect(throws: GemmaError.contextExceeded(path: model.path, tokens: Int.max, context: context)) {
+            try model.greedy(prompt: [2, 818], maxNewTokens: Int.max)
+        }
+        // Invalid ids in a too-long input: the context is reported first, without scanning them.
+        #expect(throws: GemmaError.contextExceeded(path: model.path, tokens: context + 1, context: context)) {
+            var fresh = model.newCache()
+            _ = try model.logits(appending: [Int](repeating: -1, count: context + 1), to: &fresh)
+        }
+    }
 }
 
 /// Files that are not Gemma models fail with a typed error naming the file; no model needed.

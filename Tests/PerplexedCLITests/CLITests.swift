@@ -242,3 +242,53 @@ func expectCertified(
         #expect(r.stderr.contains(message), "\(arguments): \(r.stderr)")
     }
 }
+
+/// Sizes read from a model file or a prompt are checked before anything is allocated: a clear
+/// error naming the file, exit 1, no signal, at once.
+@Suite(.timeLimit(.minutes(2))) struct HostileModelSizeTests {
+    /// A gemma3 GGUF whose metadata claims `block_count` 0xFFFFFFFF layers, with one tensor.
+    static func implausibleGemma() throws -> String {
+        var bytes = Array("GGUF".utf8)
+        func u32(_ v: UInt32) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func u64(_ v: UInt64) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func string(_ s: String) { u64(UInt64(s.utf8.count)); bytes += Array(s.utf8) }
+        let counts: [(String, UInt64)] = [
+            ("embedding_length", 8), ("block_count", 0xFFFF_FFFF), ("feed_forward_length", 16), ("attention.head_count", 2),
+            ("attention.head_count_kv", 1), ("attention.key_length", 4), ("context_length", 128), ("attention.sliding_window", 4),
+        ]
+        u32(3); u64(1); u64(UInt64(counts.count + 2))
+        string("general.architecture"); u32(8); string("gemma3")
+        string("gemma3.attention.layer_norm_rms_epsilon"); u32(6); bytes += withUnsafeBytes(of: Float(1e-6).bitPattern.littleEndian, Array.init)
+        for (key, value) in counts { string("gemma3." + key); u32(10); u64(value) }
+        string("token_embd.weight"); u32(2); u64(8); u64(4); u32(0); u64(0)
+        while bytes.count % 32 != 0 { bytes.append(0) }
+        bytes += [UInt8](repeating: 0, count: 8 * 4 * 4)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("implausible-\(UUID().uuidString).gguf")
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test func implausibleBlockCount() throws {
+        let path = try Self.implausibleGemma()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for arguments in [["model", "info", path], ["model", "info", path, "--format", "json"],
+                          ["next-token", "--model", path, "--prompt", "hello"], ["witness", "--model", path, "--length", "4"]] {
+            let r = try CLI.run(arguments)
+            #expect(r.status == 1 || r.status == 64, "\(arguments): status \(r.status)")
+            #expect(r.stderr.contains(path) && r.stderr.contains("block_count 4294967295"), "\(arguments): \(r.stderr)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: gemmaModelPath)))
+    func promptLongerThanTheContext() throws {
+        // 40,000 bits separated by spaces: more tokens than Gemma 3 270M's 32,768.
+        let prompt = String(repeating: "0 ", count: 40_000)
+        let r = try CLI.run(["next-token", "--model", gemmaModelPath, "--prompt", prompt])
+        #expect(r.status == 1, "status \(r.status): \(r.stderr)")
+        #expect(r.stderr.contains("exceed the context length 32768"), "\(r.stderr)")
+    }
+}
+
+/// Where `perplexed model fetch gemma3-270m` keeps Gemma 3 270M (the tests that need it skip without it).
+let gemmaModelPath = ProcessInfo.processInfo.environment["PERPLEXED_GEMMA_GGUF"]
+    ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/perplexed/models/gemma-3-270m-q4_k_m.gguf").path

@@ -101,6 +101,9 @@ import Testing
         (["witness", "--checkpoint", "CORRUPT", "--length", "4"], "--checkpoint"),
         (["copy-sweep", "--checkpoint", "CHECKPOINT", "--lengths", "4,0"], "every length must be >= 1, got 0"),
         (["copy-sweep", "--checkpoint", "CHECKPOINT", "--lengths", "4,x"], "expected a comma-separated list of integers"),
+        (["witness", "--checkpoint", "CHECKPOINT", "--length", "9223372036854775807"], "--length must be in 1…524287, got 9223372036854775807"),
+        (["witness", "--checkpoint", "CHECKPOINT", "--length", "4611686018427387904"], "--length must be in 1…524287, got 4611686018427387904"),
+        (["copy-sweep", "--checkpoint", "CHECKPOINT", "--lengths", "4,9223372036854775807"], "--lengths: every length must be in 1…524287, got 9223372036854775807"),
         (["parity-study", "--steps", "10", "--checkpoint-every", "5"], "at least 3 checkpoints"),
     ] as [([String], String)])
     func badInput(arguments: [String], message: String) throws {
@@ -121,5 +124,24 @@ import Testing
         let r = try CLI.run(["witness", "--checkpoint", out + "/final.safetensors", "--length", "10"])
         #expect(r.status != 0 && r.status < 128)
         #expect(r.stderr.contains("needs 21 positions"), "\(r.stderr)")
+    }
+
+    @Test("huge lengths exit 1 or 64 at once with the flag, the range and the value", .timeLimit(.minutes(1)), arguments: [
+        (["witness", "--length", "9223372036854775807"], "--length must be in 1…524287, got 9223372036854775807"),
+        (["witness", "--length", "4611686018427387904"], "--length must be in 1…524287, got 4611686018427387904"),
+        (["witness", "--length", "100"], "--length: length must be >= 1 and at most 7 for this model, got 100"),
+        (["copy-sweep", "--lengths", "4,100"], "--lengths: length must be >= 1 and at most 7 for this model, got 100"),
+        (["copy-sweep", "--lengths", "4611686018427387904"], "--lengths: every length must be in 1…524287, got 4611686018427387904"),
+    ] as [([String], String)])
+    func hugeLengths(arguments: [String], message: String) throws {
+        // A learned table of 16 positions: 2N + 1 ≤ 16, so N ≤ 7.
+        let config = Self.directory.appendingPathComponent("learned16.json")
+        try Data(#"{"model": {"dModel": 16, "heads": 2, "layers": 1, "mlpHidden": 32, "position": "learned", "maxPositions": 16}, "training": {"batchSize": 8}, "task": {"maxLength": 7}}"#.utf8).write(to: config)
+        let out = Self.directory.appendingPathComponent("learned16-\(UUID().uuidString)").path
+        let trained = try CLI.run(["train", "--task", "copy", "--config", config.path, "--steps", "2", "--out", out])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let r = try CLI.run(arguments + ["--checkpoint", out + "/final.safetensors"])
+        #expect(r.status == 1 || r.status == 64, "\(arguments): status \(r.status)")
+        #expect(r.stderr.contains(message), "\(arguments): \(r.stderr)")
     }
 }

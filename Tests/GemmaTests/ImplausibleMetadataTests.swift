@@ -1,0 +1,82 @@
+import Foundation
+import GGUF
+import Testing
+@testable import Gemma
+
+/// A tiny synthetic Gemma 3 GGUF (version 3): `gemma3.*` metadata as given, a 4 × 8
+/// `token_embd.weight` and one layer's `blk.0.attn_norm.weight`, both float32.
+private func syntheticGemma(_ overrides: [String: UInt64] = [:]) throws -> String {
+    var bytes: [UInt8] = []
+    func u32(_ v: UInt32) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
+    func u64(_ v: UInt64) { bytes += withUnsafeBytes(of: v.littleEndian, Array.init) }
+    func string(_ s: String) { u64(UInt64(s.utf8.count)); bytes += Array(s.utf8) }
+    var counts: [String: UInt64] = [
+        "embedding_length": 8, "block_count": 1, "feed_forward_length": 16, "attention.head_count": 2,
+        "attention.head_count_kv": 1, "attention.key_length": 4, "context_length": 128, "attention.sliding_window": 4,
+    ]
+    counts.merge(overrides) { $1 }
+    let tensors: [(name: String, dimensions: [UInt64])] = [("token_embd.weight", [8, 4]), ("blk.0.attn_norm.weight", [8])]
+    bytes += Array("GGUF".utf8)
+    u32(3)
+    u64(UInt64(tensors.count))
+    u64(UInt64(counts.count + 2))
+    string("general.architecture"); u32(8); string("gemma3")
+    string("gemma3.attention.layer_norm_rms_epsilon"); u32(6); bytes += withUnsafeBytes(of: Float(1e-6).bitPattern.littleEndian, Array.init)
+    for (key, value) in counts.sorted(by: { $0.key < $1.key }) { string("gemma3." + key); u32(10); u64(value) }   // type 10: u64
+    var offset: UInt64 = 0
+    for t in tensors {
+        string(t.name); u32(UInt32(t.dimensions.count)); t.dimensions.forEach(u64); u32(0); u64(offset)   // type 0: F32
+        offset += t.dimensions.reduce(4, *)
+    }
+    while bytes.count % 32 != 0 { bytes.append(0) }
+    bytes += [UInt8](repeating: 0, count: Int(offset))
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gemma-metadata-\(UUID().uuidString).gguf")
+    try Data(bytes).write(to: url)
+    return url.path
+}
+
+/// Metadata counts are checked against the file before anything is sized by them.
+@Suite(.timeLimit(.minutes(1))) struct ImplausibleMetadataTests {
+    private func expectBadConfiguration(_ overrides: [String: UInt64], mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let path = try syntheticGemma(overrides)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try GGUFFile(path: path)
+        do {
+            _ = try GemmaConfiguration(file: file)
+            Issue.record("\(overrides) was accepted", sourceLocation: sourceLocation)
+        } catch {
+            guard case .badConfiguration(let at, let why) = error else {
+                Issue.record("\(overrides): \(error)", sourceLocation: sourceLocation)
+                return
+            }
+            #expect(at == path, sourceLocation: sourceLocation)
+            #expect(why.contains(text), "\(why)", sourceLocation: sourceLocation)
+        }
+        // The model loader stops at the same check.
+        #expect(throws: GemmaError.self, sourceLocation: sourceLocation) { try GemmaModel(path: path) }
+    }
+
+    @Test func plausibleCountsAreAccepted() throws {
+        let path = try syntheticGemma()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = try GemmaConfiguration(file: GGUFFile(path: path))
+        #expect(c.layerCount == 1 && c.vocabularySize == 4 && c.hiddenSize == 8 && c.contextLength == 128)
+    }
+
+    @Test func blockCountBeyondTheFileIsRefused() throws {
+        try expectBadConfiguration(["block_count": 0xFFFF_FFFF], mentioning: "block_count 4294967295 exceeds the 1 layers")
+        try expectBadConfiguration(["block_count": 2], mentioning: "block_count 2 exceeds the 1 layers")
+    }
+
+    @Test func widthsBeyondEveryTensorAreRefused() throws {
+        try expectBadConfiguration(["embedding_length": 1 << 40], mentioning: "embedding_length is 1099511627776")
+        try expectBadConfiguration(["feed_forward_length": 0xFFFF_FFFF], mentioning: "feed_forward_length is 4294967295")
+        // head_count × key_length overflows Int: it must be refused, not wrap.
+        try expectBadConfiguration(["attention.head_count": 1 << 40, "attention.head_count_kv": 1 << 40, "attention.key_length": 1 << 40],
+                                   mentioning: "attention.head_count × key_length")
+    }
+
+    @Test func hugeContextIsRefused() throws {
+        try expectBadConfiguration(["context_length": 0xFFFF_FFFF], mentioning: "context_length 4294967295 exceeds the supported maximum 1048576")
+    }
+}
