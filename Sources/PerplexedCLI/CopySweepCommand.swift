@@ -34,6 +34,7 @@ struct CopySweepCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
+        if let out, out.isEmpty { throw ValidationError("--out needs a file name, got an empty value") }
         try flagged { try CopySweepConfiguration(lengths: lengths).validate() }
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got \(plot)") }
     }

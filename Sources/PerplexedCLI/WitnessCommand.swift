@@ -51,6 +51,7 @@ struct WitnessCommand: ParsableCommand {
     var precision: Int = 128
 
     func validate() throws {
+        if let out, out.isEmpty { throw ValidationError("--out needs a file name, got an empty value") }
         guard length >= 1 else { throw ValidationError("--length must be >= 1, got \(length)") }
         // Checked before the model loads: the largest copy any model takes (2N + 1 ≤ 2^20 tokens).
         guard length <= CopyModel.lengthLimit else { throw ValidationError("--length must be in 1…\(CopyModel.lengthLimit), got \(length)") }
