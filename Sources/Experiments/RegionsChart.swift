@@ -52,7 +52,7 @@ public struct RegionsConfiguration: Sendable {
         try ConfigurationError.require(points <= Self.maximumPoints, "grid", "must have at most 5,000,000 points", points)
     }
 
-    /// The most shifts a table may have (``RegionsGrid/shifts(step:through:)`` enforces the same).
+    /// The most shifts a table may have (`RegionsGrid/shifts(step:through:)` enforces the same).
     public static let maximumShifts = 1_000_000
 
     /// The most decimal digits in the shift step's numerator and in its denominator (1e-100, whose
