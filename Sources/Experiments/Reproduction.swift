@@ -241,7 +241,7 @@ public struct Reproduction: Sendable {
             }
         }
         let seconds = Date().timeIntervalSince(start)
-        try Checkpoint(trainer: trainer).write(to: URL(fileURLWithPath: configuration.directory + "/copy-model.safetensors"))
+        try AtomicFile.write(Checkpoint(trainer: trainer).serialized(), named: "copy-model.safetensors", in: configuration.directory)
         var correct = 0, total = 0
         for n in 1...16 {
             let result = try evaluate(model: trainer.model, task: run.task, strings: evaluationStrings(length: n, limit: configuration.copyEvaluationStrings, seed: seed))

@@ -158,12 +158,12 @@ public struct TrainingRun {
             progress(ExperimentProgress(.step, Self.progressLine(m, total: total, startStep: startStep, since: start), completed: m.step, total: total))
             if m.step % configuration.checkpointEvery == 0 || m.step == total {
                 let name = String(format: "step-%06d.safetensors", m.step)
-                try Checkpoint(trainer: trainer).write(to: dir.appendingPathComponent(name))
+                try AtomicFile.write(Checkpoint(trainer: trainer).serialized(), to: dir.appendingPathComponent(name).path)
                 try AtomicFile.write(([Self.metricsHeader] + rows).joined(separator: "\n") + "\n", to: metricsURL.path)
             }
         }
         let final = dir.appendingPathComponent("final.safetensors")
-        try Checkpoint(trainer: trainer).write(to: final)
+        try AtomicFile.write(Checkpoint(trainer: trainer).serialized(), to: final.path)
         return TrainingRunResult(
             finalCheckpoint: final.path, metrics: metricsURL.path, steps: total, stepsTrained: total - startStep,
             seconds: Date().timeIntervalSince(start))

@@ -179,6 +179,11 @@ public struct ModelStore: Sendable {
         }
         let found = try sha256(of: temporary)
         guard found == expectedSHA256 else { throw .hashMismatch(path: temporary.path, expected: expectedSHA256, found: found) }
+        // A rename replaces whatever is at `target`: only ever a regular file (an old copy).
+        var existing = stat()
+        if lstat(target.path, &existing) == 0, existing.st_mode & S_IFMT != S_IFREG {
+            throw .io(path: target.path, "is not a regular file (a symbolic link, directory or device); remove it, then fetch again")
+        }
         if rename(temporary.path, target.path) != 0 {
             throw .io(path: target.path, "cannot move the verified file into place: \(String(cString: strerror(errno)))")
         }

@@ -65,8 +65,13 @@ public enum AtomicFile {
     /// Writes UTF-8 `text` to the file `name` in `directory`. An empty `directory` is an error
     /// (it would otherwise put `name` at the root of the file system).
     public static func write(_ text: String, named name: String, in directory: String) throws(FileWriteError) {
+        try write(Data(text.utf8), named: name, in: directory)
+    }
+
+    /// Writes `data` to the file `name` in `directory`; an empty `directory` is an error.
+    public static func write(_ data: Data, named name: String, in directory: String) throws(FileWriteError) {
         guard !directory.isEmpty else { throw FileWriteError(path: name, reason: "the directory path is empty") }
-        try write(Data(text.utf8), to: directory + "/" + name)
+        try write(data, to: directory + "/" + name)
     }
 
     /// Paths that name one of this process's open streams: they are written where they point,

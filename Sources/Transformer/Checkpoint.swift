@@ -99,17 +99,6 @@ public struct Checkpoint: Sendable, Equatable {
         return data
     }
 
-    /// Writes atomically (a temporary file in the same directory, then a rename), so a reader
-    /// never sees a half-written file and a failure leaves any existing file untouched.
-    public func write(to url: URL) throws {
-        let data = try serialized()
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw TransformerError.io("cannot write checkpoint \(url.path): \(error.localizedDescription)")
-        }
-    }
-
     // MARK: Reading
 
     /// Reads and validates a checkpoint file.

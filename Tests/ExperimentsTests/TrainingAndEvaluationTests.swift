@@ -56,6 +56,18 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         #expect(try longer.train().stepsTrained == 1)
     }
 
+    @Test("a checkpoint name that is a symbolic link is written through to its target; the link stays")
+    func checkpointThroughSymlink() throws {
+        let dir = scratch("train-link"), elsewhere = scratch("train-link-target") + "/kept.safetensors"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/final.safetensors", withDestinationPath: elsewhere)
+        var run = try TrainingRun(TrainingRunConfiguration(directory: dir, start: .fresh(tinyRun(steps: 2), seed: 5)))
+        _ = try run.train()
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/final.safetensors") == elsewhere)
+        // The target holds the final checkpoint, the same bytes as the last periodic one.
+        #expect(bytes(elsewhere) != nil && bytes(elsewhere) == bytes(dir + "/step-000002.safetensors"))
+    }
+
     @Test("invalid runs give typed errors: the field and value, a finished run, an occupied directory") func invalid() throws {
         let dir = scratch("train-invalid")
         #expect(throws: ConfigurationError(["checkpointEvery"], "must be >= 1", got: "0")) {
@@ -118,13 +130,13 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         }
         let dir = scratch("eval-invalid")
         let bare = dir + "/bare.safetensors"
-        try Checkpoint(model: tinyCopyModel).write(to: URL(fileURLWithPath: bare))
+        try Checkpoint(model: tinyCopyModel).serialized().write(to: URL(fileURLWithPath: bare))
         #expect(throws: CheckpointEvaluationError.taskNotRecorded) {
             try CheckpointEvaluation.run(CheckpointEvaluationConfiguration(checkpoint: bare, strings: .lengths([1])))
         }
         let learned = dir + "/learned.safetensors"
         let config = TransformerConfig(dModel: 16, heads: 2, layers: 1, mlpHidden: 32, position: .learned, maxPositions: 8)
-        try Checkpoint(model: TransformerModel(config: config, seed: 1)).write(to: URL(fileURLWithPath: learned))
+        try Checkpoint(model: TransformerModel(config: config, seed: 1)).serialized().write(to: URL(fileURLWithPath: learned))
         #expect(throws: CheckpointEvaluationError.sequenceTooLong(length: 4, needed: 9, maximum: 8)) {
             try CheckpointEvaluation.run(CheckpointEvaluationConfiguration(checkpoint: learned, strings: .lengths([3, 4]), task: .copy))
         }

@@ -64,6 +64,23 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: target.path))
     }
 
+    @Test("a symbolic link where the model goes is refused and left as it was, never renamed over")
+    func symlinkTargetIsRefused() throws {
+        let dir = try scratch()
+        let a = dir.appendingPathComponent("a"), elsewhere = dir.appendingPathComponent("elsewhere")
+        try Data("abc".utf8).write(to: a)
+        try Data("keep".utf8).write(to: elsewhere)
+        let target = dir.appendingPathComponent("model.gguf")
+        try FileManager.default.createSymbolicLink(at: target, withDestinationURL: elsewhere)
+        let error = #expect(throws: ModelStoreError.self) {
+            try ModelStore.assemble([a], into: target, expectedSHA256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                                    scratch: dir.appendingPathComponent("work"))
+        }
+        #expect(error?.description.contains("not a regular file") == true, "\(String(describing: error))")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target.path) == elsewhere.path)
+        #expect(try Data(contentsOf: elsewhere) == Data("keep".utf8))
+    }
+
     @Test func missingPartIsAnError() throws {
         let dir = try scratch()
         #expect(throws: ModelStoreError.io(path: dir.appendingPathComponent("nope").path, "a downloaded part is missing")) {

@@ -62,7 +62,7 @@ struct CheckpointTests {
         // And through the file system, atomically.
         let dir = try temporaryDirectory()
         let url = dir.appendingPathComponent("c.safetensors")
-        try Checkpoint(trainer: trainer).write(to: url)
+        try Checkpoint(trainer: trainer).serialized().write(to: url)
         #expect(try Checkpoint.load(from: url) == Checkpoint(trainer: trainer))
     }
 
@@ -196,20 +196,6 @@ struct CheckpointTests {
             withUnsafeBytes(of: bad.bitPattern.littleEndian) { data.replaceSubrange((dataStart + first.begin + 4)..<(dataStart + first.begin + 8), with: $0) }
             expectCheckpointError(data, containing: "tensor \(first.key) holds a non-finite value")
         }
-    }
-
-    @Test("a failed write leaves an existing file untouched")
-    func atomicWrite() throws {
-        let dir = try temporaryDirectory()
-        let url = dir.appendingPathComponent("keep.safetensors")
-        let original = Data("precious".utf8)
-        try original.write(to: url)
-        // Writing into a directory that does not exist fails and must not touch `url`.
-        let bad = dir.appendingPathComponent("missing/dir/x.safetensors")
-        #expect(throws: TransformerError.self) {
-            try Checkpoint(model: try TransformerModel(config: tinyRun().model, seed: 1)).write(to: bad)
-        }
-        #expect(try Data(contentsOf: url) == original)
     }
 
     @Test("invalid configurations name the field, the range and the value")
