@@ -1,6 +1,7 @@
 import Foundation
 import Reporting
 import Transformer
+import Witnesses
 
 /// A list given as text that could not be read: a length list ("1-16,32") or bit strings ("0101,11").
 public enum ListParseError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -138,27 +139,60 @@ public struct CheckpointEvaluation: Sendable {
         guard let kind = configuration.task ?? loaded.training?.run.task.kind else { throw CheckpointEvaluationError.taskNotRecorded }
         spec.kind = kind
         if let parityVariant = configuration.parityVariant { spec.parityVariant = parityVariant }
-        let groups: [[[Int]]]
+        // The strings of each length are made when that length is evaluated: all of them at once
+        // would be lengths × samples × N integers (terabytes for --lengths 1-100000).
+        let groups: [(length: Int, count: Int, strings: () -> [[Int]])]
         switch configuration.strings {
         case .lengths(let lengths):
-            groups = lengths.map { evaluationStrings(length: $0, limit: configuration.samples, seed: configuration.seed) }
+            groups = lengths.map { n in
+                (n, n < 62 && (1 << n) <= configuration.samples ? 1 << n : configuration.samples,
+                 { evaluationStrings(length: n, limit: configuration.samples, seed: configuration.seed) })
+            }
         case .given(let strings):
             let byLength = Dictionary(grouping: strings, by: \.count)
-            groups = byLength.keys.sorted().map { byLength[$0]! }
+            groups = byLength.keys.sorted().map { n in (n, byLength[n]!.count, { byLength[n]! }) }
         }
         let model = loaded.model
-        if model.config.position == .learned, let longest = groups.map({ $0[0].count }).max() {
+        if model.config.position == .learned, let longest = groups.map(\.length).max() {
             let needed = spec.sequenceLength(bits: longest)
             guard needed <= model.config.maxPositions else {
                 throw CheckpointEvaluationError.sequenceTooLong(length: longest, needed: needed, maximum: model.config.maxPositions)
             }
         }
+        try announceEstimate(model: model, task: spec, groups: groups.map { ($0.length, $0.count) }, progress: progress)
         var results: [EvaluationResult] = []
         for (i, g) in groups.enumerated() {
-            progress(ExperimentProgress(.step, "length \(g[0].count): \(g.count) strings", completed: i, total: groups.count))
-            results.append(try evaluate(model: model, task: spec, strings: g))
+            progress(ExperimentProgress(.step, "length \(g.length): \(g.count) strings", completed: i, total: groups.count))
+            results.append(try evaluate(model: model, task: spec, strings: g.strings()))
         }
         return CheckpointEvaluation(checkpoint: configuration.checkpoint, task: spec, step: loaded.training?.step, results: results)
+    }
+
+    /// For a big evaluation (a sequence past 4,096 positions, or 10^6 positions in all), measures
+    /// the model, reports the estimated time and memory as a stage, and refuses what cannot fit.
+    /// Each string is decoded twice (greedy, then teacher-forced) for copy, once for parity.
+    static func announceEstimate(
+        model: TransformerModel, task: TaskSpec, groups: [(length: Int, count: Int)], progress: (ExperimentProgress) -> Void
+    ) throws {
+        let passes = task.kind == .copy ? 2.0 : 1.0
+        let positions = groups.reduce(0.0) { $0 + Double($1.count) * Double(task.sequenceLength(bits: $1.length)) }
+        guard let longest = groups.map(\.length).max(),
+              task.sequenceLength(bits: longest) > 4096 || passes * positions > 1e6 else { return }
+        var copyModel = CopyModel.transformer(TransformerLanguageModel(model))
+        let rate = try DecodingRate.measure(&copyModel, prompting: BitCopyPrompting(separator: Token.separator))
+        let seconds = groups.reduce(0.0) { total, group in
+            let prompt = task.kind == .copy ? group.length + 1 : 0
+            let scored = task.sequenceLength(bits: group.length) - prompt
+            return total + passes * Double(group.count) * rate.copySeconds(prompt: prompt, copied: scored, certified: false)
+        }
+        // One length's strings and one decoding cache are held at a time.
+        let strings = groups.map { Double($0.count) * Double($0.length) * 8 }.max() ?? 0
+        let cache = Double(task.sequenceLength(bits: longest)) * Double(copyModel.cacheBytesPerToken)
+        let estimate = WorkEstimate(seconds: seconds, bytes: strings + cache)
+        try estimate.checkMemory()
+        if estimate.isLarge {
+            progress(ExperimentProgress(.stage, "estimated \(estimate.summary) for \(groups.count) length(s), \(Int(positions)) positions (measured on this machine)"))
+        }
     }
 
     /// The checkpoint, task, step and results as JSON.

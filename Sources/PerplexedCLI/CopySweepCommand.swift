@@ -21,7 +21,7 @@ struct CopySweepCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "Comma-separated lengths N (each in 1…524287, and short enough for the model).", transform: integerList)
+    @Option(help: "Comma-separated lengths N (each in 1…524287, and short enough for the model). A long sweep prints its estimated time and memory first.", transform: integerList)
     var lengths: [Int] = CopySweepConfiguration().lengths
 
     @Option(help: "Write the three panels of Fig. 2 to this SVG file.")
@@ -44,6 +44,7 @@ struct CopySweepCommand: ParsableCommand {
         for n in lengths {
             do { try checkLength(n, model: model, prompting: prompting) } catch { throw flaggedLengthError(error, flag: "--lengths") }
         }
+        try announceCopyCost(&model, prompting: prompting, lengths: lengths, flag: "--lengths")
         let status = StatusLine(clearing: String(repeating: " ", count: 40) + "\r")
         let sweep = try CopySweep.run(model: &model, prompting: prompting, configuration: CopySweepConfiguration(lengths: lengths), progress: status.show)
         status.finish()

@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("parity-variant"), help: "Parity targets: running or final (default: the checkpoint's).")
     var parityVariant: ParityVariant?
 
-    @Option(help: "Lengths to evaluate: a comma-separated list of N or A-B ranges, e.g. 1-16,32,128.")
+    @Option(help: "Lengths to evaluate: a comma-separated list of N or A-B ranges, each in 1…100000, e.g. 1-16,32,128. A long evaluation prints its estimated time and memory first.")
     var lengths: String?
 
     @Option(help: "Evaluate exactly these bit strings (comma-separated), grouped by length.")
@@ -78,7 +78,12 @@ struct EvalCommand: ParsableCommand {
             checkpoint: checkpoint, strings: selection, task: task, parityVariant: parityVariant, samples: samples, seed: seed)
         let evaluation: CheckpointEvaluation
         do {
-            evaluation = try CheckpointEvaluation.run(configuration)
+            // Only the up-front estimate of a big evaluation is shown.
+            evaluation = try CheckpointEvaluation.run(configuration) { progress in
+                if progress.level == .stage { TransformerCLI.printToStderr(progress.message) }
+            }
+        } catch let e as WorkTooLarge {
+            throw TransformerCLIError("\(lengths == nil ? "--strings" : "--lengths / --samples"): this evaluation \(e); ask for fewer or shorter strings")
         } catch let e as TransformerError {
             throw TransformerCLIError(e.description)
         } catch CheckpointEvaluationError.taskNotRecorded {

@@ -26,7 +26,7 @@ struct WitnessCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "N, the number of bits: 1…524287 (the prompt and copy, 2N + 1 tokens or more, must also fit the model).")
+    @Option(help: "N, the number of bits: 1…524287 (the prompt and copy, 2N + 1 tokens or more, must also fit the model). A long run prints its estimated time and memory first; one that cannot fit in memory is refused.")
     var length: Int
 
     @Option(help: "The flipped position J, 1-based (default N, the last bit).")
@@ -75,6 +75,7 @@ struct WitnessCommand: ParsableCommand {
         } else {
             alpha = try base.map(parseBits) ?? Array(repeating: 0, count: length)
         }
+        try announceCopyCost(&model, prompting: prompting, lengths: [length], scan: scanFlips, flag: "--length")
         if scanFlips {
             let witnesses = try (1...length).map { try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: $0, precision: precision) }
             let table = WitnessReport.flipTable(witnesses)

@@ -105,6 +105,11 @@ import Testing
         (["witness", "--checkpoint", "CHECKPOINT", "--length", "4611686018427387904"], "--length must be in 1…524287, got 4611686018427387904"),
         (["copy-sweep", "--checkpoint", "CHECKPOINT", "--lengths", "4,9223372036854775807"], "--lengths: every length must be in 1…524287, got 9223372036854775807"),
         (["parity-study", "--steps", "10", "--checkpoint-every", "5"], "at least 3 checkpoints"),
+        // Every flip of 524,287 bits keeps 524,287 witnesses of 2 × 524,287 rows: hundreds of
+        // terabytes, refused after a short probe and before any witness is built.
+        (["witness", "--checkpoint", "CHECKPOINT", "--length", "524287", "--scan-flips"], "--length: this run needs about"),
+        // A million strings of 100,000 bits are 800 GB before the first is scored.
+        (["eval", "--checkpoint", "CHECKPOINT", "--task", "copy", "--lengths", "100000", "--samples", "1000000"], "this evaluation needs about"),
     ] as [([String], String)])
     func badInput(arguments: [String], message: String) throws {
         let corrupt = Self.directory.appendingPathComponent("corrupt.safetensors")

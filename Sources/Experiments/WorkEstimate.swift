@@ -1,0 +1,184 @@
+import Foundation
+import Witnesses
+
+/// What a run will cost before it starts: seconds on this machine and bytes held beyond the
+/// loaded model. Big requests print it up front, and a request that cannot fit in memory is
+/// refused before any work.
+public struct WorkEstimate: Sendable, Equatable {
+    /// Estimated wall-clock seconds.
+    public var seconds: Double
+    /// Estimated bytes held at the peak, beyond the model's weights (a Double: absurd requests
+    /// must not overflow).
+    public var bytes: Double
+
+    /// A cost of `seconds` and `bytes`.
+    public init(seconds: Double, bytes: Double) {
+        self.seconds = seconds
+        self.bytes = bytes
+    }
+
+    /// Whether the run is worth announcing: 30 s or more, or 1 GiB or more.
+    public var isLarge: Bool { seconds >= 30 || bytes >= 1_073_741_824 }
+
+    /// "about 4 h 36 min and 650 MB of memory besides the model's weights".
+    public var summary: String { "about \(Self.duration(seconds)) and \(Self.size(bytes)) of memory besides the model's weights" }
+
+    /// The sum of two costs run one after the other (seconds add; memory is the larger peak).
+    public func followed(by other: WorkEstimate) -> WorkEstimate {
+        WorkEstimate(seconds: seconds + other.seconds, bytes: max(bytes, other.bytes))
+    }
+
+    /// Throws unless the run fits in 80% of `available` bytes (default: this machine's memory).
+    public func checkMemory(available: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws(WorkTooLarge) {
+        guard bytes <= 0.8 * available else { throw WorkTooLarge(needed: bytes, available: available) }
+    }
+
+    /// A duration as "12 s", "3 min 20 s", "4 h 36 min" or "12 days".
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "forever" }
+        let s = Int(seconds.rounded())
+        switch s {
+        case ..<60: return "\(max(s, 1)) s"
+        case ..<3600: return "\(s / 60) min \(s % 60) s"
+        case ..<172_800: return "\(s / 3600) h \(s % 3600 / 60) min"
+        default: return "\(Int(seconds / 86_400)) days"
+        }
+    }
+
+    /// A byte count in decimal units, as a person reads it: "650 MB", "1.2 GB".
+    static func size(_ bytes: Double) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+        var value = max(bytes, 0), unit = 0
+        while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+        return value < 10 && unit > 0 ? String(format: "%.1f %@", value, units[unit]) : "\(Int(value.rounded())) \(units[unit])"
+    }
+}
+
+/// A run that would need more memory than the machine has.
+public struct WorkTooLarge: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Bytes the run would hold.
+    public let needed: Double
+    /// Bytes of memory the machine has.
+    public let available: Double
+
+    public var description: String {
+        "needs about \(WorkEstimate.size(needed)) of memory, more than 80% of this machine's \(WorkEstimate.size(available))"
+    }
+}
+
+/// How fast a copy model runs on this machine, measured by a short probe of the model itself:
+/// a decoding step at position t takes `stepSeconds + stepSecondsPerPosition·t`, a prompt
+/// pass `promptSecondsPerToken` per token plus the same growth, and certifying one scored
+/// position (the interval log-softmax of its row) `certifySeconds`.
+public struct DecodingRate: Sendable, Equatable {
+    /// Seconds of one decoding step, apart from attention to earlier positions.
+    public var stepSeconds: Double
+    /// Extra seconds per earlier position (attention over the cache).
+    public var stepSecondsPerPosition: Double
+    /// Seconds per prompt token of a prompt pass, apart from attention.
+    public var promptSecondsPerToken: Double
+    /// Seconds to certify one scored position.
+    public var certifySeconds: Double
+
+    /// A rate from its four parts.
+    public init(stepSeconds: Double, stepSecondsPerPosition: Double, promptSecondsPerToken: Double, certifySeconds: Double) {
+        self.stepSeconds = stepSeconds
+        self.stepSecondsPerPosition = stepSecondsPerPosition
+        self.promptSecondsPerToken = promptSecondsPerToken
+        self.certifySeconds = certifySeconds
+    }
+
+    /// Seconds to score one greedy copy of `copied` tokens after a `prompt`-token prompt, with
+    /// the copy's positions certified when `certified`.
+    public func copySeconds(prompt: Int, copied: Int, certified: Bool) -> Double {
+        let p = Double(prompt), n = Double(copied)
+        // Σ over positions t of the per-position growth: prompt positions 0..<p, copy positions p..<p+n.
+        let promptGrowth = stepSecondsPerPosition * p * p / 2
+        let copyGrowth = stepSecondsPerPosition * (n * p + n * n / 2)
+        return p * promptSecondsPerToken + promptGrowth + n * stepSeconds + copyGrowth + (certified ? n * certifySeconds : 0)
+    }
+
+    /// Measures `model` with `prompting`: a prompt pass of about 4,000 tokens, decoding steps
+    /// at its start and end (the difference is the attention's growth), and a one-bit witness
+    /// (its certification). Takes about 1 s on the copy Transformer and 10 s on Gemma 3 270M.
+    public static func measure(_ model: inout CopyModel, prompting: any CopyPrompting) throws -> DecodingRate {
+        let steps = 16
+        let zero = prompting.bitTokens.zero
+        let start = try prompting.prompt(for: [0]).count
+        // The far end of the probe: 4,096 tokens on, within the model's capacity. With a large
+        // vocabulary (Gemma's 262,144) the unembedding and the certification dominate a step and
+        // attention's growth hardly shows: 512 tokens measure it well enough, at less cost.
+        let far = min(start + (model.vocabularySize > 65_536 ? 512 : 4096), model.sequenceCapacity - steps - 1)
+        let tokens = try prompting.prompt(for: [0]) + Array(repeating: zero, count: max(far - start, 0) + steps)
+
+        // The median step: robust to the odd step slowed by another process.
+        func stepTime(from length: Int) throws -> Double {
+            _ = try model.logits(after: Array(tokens[..<length]))
+            let clock = ContinuousClock()
+            let times = try (1...steps).map { k in
+                let began = clock.now
+                _ = try model.logits(after: Array(tokens[..<(length + k)]))
+                return (clock.now - began).seconds
+            }
+            return times.sorted()[steps / 2]
+        }
+        let near = try stepTime(from: start)
+        var growth = 0.0, promptPerToken = near
+        if far - start >= 64 {
+            // A fresh pass over `far` tokens: a prefix that diverges from the cached one restarts.
+            _ = try model.logits(after: [prompting.bitTokens.one])
+            let clock = ContinuousClock(), began = clock.now
+            _ = try model.logits(after: Array(tokens[..<far]))
+            let pass = (clock.now - began).seconds
+            let farStep = try stepTime(from: far)
+            growth = max(0, (farStep - near) / Double(far - start))
+            promptPerToken = max(0, pass / Double(far) - growth * Double(far) / 2)
+        }
+        let witnessClock = ContinuousClock(), witnessBegan = witnessClock.now
+        _ = try copyWitness(model: &model, prompting: prompting, alpha: [0])
+        let witness = (witnessClock.now - witnessBegan).seconds
+        let decoding = 2 * (Double(start) * promptPerToken + growth * Double(start * start) / 2 + near)
+        return DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken,
+                            certifySeconds: max(0, witness - decoding) / 2)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+extension CopyModel {
+    /// Bytes the model's cache holds per token fed: keys and values of every layer (Gemma: of
+    /// its global layers; its local layers keep only their window).
+    public var cacheBytesPerToken: Int {
+        switch self {
+        case .transformer(let m): return m.model.config.layers * 2 * m.model.config.dModel * MemoryLayout<Float>.size
+        case .gemma(let m):
+            let c = m.model.configuration
+            let global = (0..<c.layerCount).filter(c.isGlobal).count
+            return global * 2 * c.kvHeadCount * c.headDimension * MemoryLayout<Float>.size
+        }
+    }
+
+    /// Whether a copy of `length` bits is big enough to measure before it runs: more than
+    /// 4,096 positions, or more than 2^22 logits kept (Gemma's 262,144-wide rows make every
+    /// copy of 16 bits or more one).
+    public func warrantsEstimate(length: Int) -> Bool {
+        length > 2048 || Double(length) * Double(vocabularySize) > 4_194_304
+    }
+
+    /// The cost of `witnesses` α/β witnesses of `length` bits each, one after the other, with
+    /// `retained` of them held in memory at the end (a scan keeps them all; a single witness
+    /// keeps one): two greedy copies and their certification each.
+    public func witnessEstimate(length: Int, witnesses: Int = 1, retained: Int = 1, prompting: any CopyPrompting,
+                                rate: DecodingRate) throws -> WorkEstimate {
+        let prompt = try prompting.prompt(for: Array(repeating: 0, count: length)).count
+        let seconds = Double(witnesses) * 2 * rate.copySeconds(prompt: prompt, copied: length, certified: true)
+        // Per witness: both copies' float32 logits rows and about 1 kB of enclosures per position;
+        // while running, one cache of the whole sequence.
+        let perWitness = 2 * Double(length) * (Double(vocabularySize) * 4 + 1024)
+        let cache = Double(prompt + length) * Double(cacheBytesPerToken)
+        return WorkEstimate(seconds: seconds, bytes: Double(retained) * perWitness + cache)
+    }
+}

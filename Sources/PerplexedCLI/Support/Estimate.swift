@@ -1,0 +1,38 @@
+import Experiments
+import Foundation
+import Witnesses
+
+/// Before a big copy run: measures the model on this machine, prints the estimated time and
+/// memory to standard error, and refuses (exit 1, naming `flag`) a run that cannot fit in
+/// memory. Small runs (see `CopyModel.warrantsEstimate(length:)`) start at once, unmeasured.
+///
+/// - Parameters:
+///   - lengths: the copy lengths N of the run, one witness each unless `scan` is set.
+///   - scan: every flip position of each length (N witnesses per length, all kept).
+func announceCopyCost(
+    _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, flag: String
+) throws {
+    guard let longest = lengths.max(), scan || model.warrantsEstimate(length: longest) else { return }
+    let rate = try DecodingRate.measure(&model, prompting: prompting)
+    var total = WorkEstimate(seconds: 0, bytes: 0), kept = 0.0
+    for n in lengths {
+        let one = try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, prompting: prompting, rate: rate)
+        // Every witness of the run is kept for the report: memory adds up across lengths.
+        kept += one.bytes
+        total = total.followed(by: one)
+    }
+    total.bytes = kept
+    do {
+        try total.checkMemory()
+    } catch {
+        throw EstimateFailure(description: "\(flag): this run \(error); ask for fewer or shorter copies")
+    }
+    if total.isLarge {
+        FileHandle.standardError.write(Data("estimated \(total.summary) (measured on this machine)\n".utf8))
+    }
+}
+
+/// A run refused for its size: printed as `Error: …`, exit status 1.
+struct EstimateFailure: Error, CustomStringConvertible {
+    let description: String
+}
