@@ -46,10 +46,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate exactly these bit strings (comma-separated), grouped by length.")
     var strings: String?
 
-    @Option(help: "Strings per length (all strings when there are at most this many).")
+    @Option(parsing: .unconditional, help: "Strings per length (all strings when there are at most this many).")
     var samples: Int = 1000
 
-    @Option(help: "Seed for drawing strings.")
+    @Option(parsing: .unconditional, help: "Seed for drawing strings.")
     var seed: UInt64 = 1
 
     @Option(help: "Output format: text or json.")
@@ -57,34 +57,36 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         try requireTextOrJSON(format)
+        try requireFileName(checkpoint, "--checkpoint")
         try flagged { try CheckpointEvaluationConfiguration(checkpoint: checkpoint, strings: .given([]), samples: samples).validate() }
         guard (lengths == nil) != (strings == nil) else {
             throw ValidationError("give exactly one of --lengths and --strings")
         }
+        _ = try selection()
+    }
+
+    /// The strings to evaluate, as --lengths or --strings give them.
+    func selection() throws -> CheckpointEvaluationConfiguration.Strings {
+        do {
+            if let lengths { return .lengths(try CheckpointEvaluation.parseLengths(lengths)) }
+            return .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
+        } catch {
+            throw ValidationError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
+        }
     }
 
     func run() throws {
-        let selection: CheckpointEvaluationConfiguration.Strings
-        do {
-            if let lengths {
-                selection = .lengths(try CheckpointEvaluation.parseLengths(lengths))
-            } else {
-                selection = .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
-            }
-        } catch {
-            throw TransformerCLIError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
-        }
         let configuration = CheckpointEvaluationConfiguration(
-            checkpoint: checkpoint, strings: selection, task: task, parityVariant: parityVariant, samples: samples, seed: seed)
+            checkpoint: checkpoint, strings: try selection(), task: task, parityVariant: parityVariant, samples: samples, seed: seed)
         let evaluation: CheckpointEvaluation
         do {
             evaluation = try CheckpointEvaluation.run(configuration)
-        } catch let e as TransformerError {
-            throw TransformerCLIError(e.description)
         } catch CheckpointEvaluationError.taskNotRecorded {
-            throw TransformerCLIError("--task is required: the checkpoint does not record one")
+            throw CommandFailure("--task is required: the checkpoint does not record one")
         } catch let e as CheckpointEvaluationError {
-            throw TransformerCLIError("--lengths: \(e)")
+            throw CommandFailure("--lengths: \(e)")
+        } catch {
+            throw CommandFailure("--checkpoint", error)
         }
         switch format {
         case .json: print(try evaluation.json().rendered())
