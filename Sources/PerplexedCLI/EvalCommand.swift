@@ -67,12 +67,17 @@ struct EvalCommand: ParsableCommand {
 
     /// The strings to evaluate, as --lengths or --strings give them.
     func selection() throws -> CheckpointEvaluationConfiguration.Strings {
+        let selection: CheckpointEvaluationConfiguration.Strings
         do {
-            if let lengths { return .lengths(try CheckpointEvaluation.parseLengths(lengths)) }
-            return .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
+            selection = try lengths.map { .lengths(try CheckpointEvaluation.parseLengths($0)) }
+                ?? .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
         } catch {
             throw ValidationError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
         }
+        if case .given(let given) = selection, given.isEmpty {
+            throw ValidationError("--strings needs at least one bit string, got \"\(strings ?? "")\"")
+        }
+        return selection
     }
 
     func run() throws {

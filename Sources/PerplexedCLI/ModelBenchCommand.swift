@@ -46,6 +46,7 @@ struct ModelBenchCommand: ParsableCommand {
     func validate() throws {
         try requireTextOrJSON(format)
         if let model { try requireFileName(model, "--model") }
+        if let threads { try require(threads >= 1 && threads <= 256, "--threads", "in 1…256", threads) }
         try flagged { try benchmark.validate() }
     }
 

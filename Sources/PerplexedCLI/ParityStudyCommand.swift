@@ -35,6 +35,7 @@ struct ParityStudyCommand: ParsableCommand {
     }
 
     func run() throws {
+        try createOutputDirectory(out, flag: "--out")
         let status = StatusLine(clearing: "\n")
         let study = try ParityStudy.run(options.configuration, progress: status.show)
         status.finish()

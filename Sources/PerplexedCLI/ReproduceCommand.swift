@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import GGUF
 import Reporting
 
 /// `perplexed reproduce`: every table and figure of the paper, checked, in one report.
@@ -45,6 +46,11 @@ struct ReproduceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A --gemma file that cannot be read is told now, not skipped after minutes of work.
+        if let gemma {
+            do { _ = try GGUFFile(path: gemma) } catch { throw CommandFailure("--gemma", error) }
+        }
+        try createOutputDirectory(out, flag: "--out")
         let started = Date()
         let configuration = ReproductionConfiguration(quick: quick, seed: seed, directory: out, gemma: gemma)
         let status = StatusLine(clearing: "\n")

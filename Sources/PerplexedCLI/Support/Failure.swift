@@ -120,3 +120,14 @@ func readRegularFile(_ path: String) throws -> Data {
 func write(_ text: @autoclosure () throws -> String, to path: String, flag: String) throws {
     do { try AtomicFile.write(text(), to: path) } catch { throw CommandFailure(flag, error) }
 }
+
+/// Makes the output directory `path` before a long run starts, so that the run cannot end in a
+/// failure to write its results (a path that is a file, a device, or not creatable).
+func createOutputDirectory(_ path: String, flag: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw CommandFailure("\(flag): \(path) exists and is not a directory") }
+        return
+    }
+    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch { throw CommandFailure(flag, error) }
+}
