@@ -60,11 +60,14 @@ struct CommandFailure: Error, CustomStringConvertible {
     }
 
     /// What `main` reports for an error thrown by a command's `run()`: ArgumentParser's own
-    /// errors (a validation error, an exit code, a help request) as they are; every other error
-    /// as a one-line runtime failure. A failed download's output is printed first, as context.
+    /// errors (a validation error, an exit code, the help that `perplexed help` and `--help`
+    /// "throw") as they are; every other error as a one-line runtime failure. A failed
+    /// download's output is printed first, as context.
     static func classify(_ error: any Error) -> any Error {
         switch error {
         case is ValidationError, is ExitCode, is CleanExit, is CommandFailure:
+            return error
+        case _ where Perplexed.exitCode(for: error) == .success:
             return error
         case ModelStoreError.commandFailed(let command, let status, let output):
             FileHandle.standardError.write(Data((output.hasSuffix("\n") || output.isEmpty ? output : output + "\n").utf8))
