@@ -45,25 +45,12 @@ import Testing
     }()
 
     static let values: [Value] = [
-        Value(label: "empty", text: ""),
-        Value(label: "NaN", text: "NaN"),
-        Value(label: "inf", text: "inf"),
-        Value(label: "-inf", text: "-inf"),
-        Value(label: "1e-999999", text: "1e-999999"),
-        Value(label: "1e999999", text: "1e999999"),
-        Value(label: "Int64.max", text: "9223372036854775807"),
-        Value(label: "2^64", text: "18446744073709551616"),
-        Value(label: "-1", text: "-1"),
-        Value(label: "Int64.min", text: "-9223372036854775808"),
-        Value(label: "hex", text: "0x10"),
-        Value(label: "full-width digits", text: "０.５"),
-        Value(label: "Arabic-Indic digit", text: "٣"),
-        Value(label: "10 kB", text: String(repeating: "9", count: 10_240)),
-        Value(label: "directory", text: scratch + "/dir"),
-        Value(label: "/dev/null", text: "/dev/null"),
-        Value(label: "missing file", text: scratch + "/missing.bin"),
-        Value(label: "non-model file", text: scratch + "/notes.txt"),
-    ]
+        ("empty", ""), ("NaN", "NaN"), ("inf", "inf"), ("-inf", "-inf"), ("1e-999999", "1e-999999"), ("1e999999", "1e999999"),
+        ("Int64.max", "9223372036854775807"), ("2^64", "18446744073709551616"), ("-1", "-1"), ("Int64.min", "-9223372036854775808"),
+        ("hex", "0x10"), ("full-width digits", "０.５"), ("Arabic-Indic digit", "٣"), ("10 kB", String(repeating: "9", count: 10_240)),
+        ("directory", scratch + "/dir"), ("/dev/null", "/dev/null"), ("missing file", scratch + "/missing.bin"),
+        ("non-model file", scratch + "/notes.txt"),
+    ].map { Value(label: $0.0, text: $0.1) }
 
     static func slot(_ arguments: [String], _ flag: String, accepts: Set<String> = []) -> Slot {
         Slot(arguments: arguments, flag: flag, accepts: accepts)

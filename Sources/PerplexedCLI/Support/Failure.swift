@@ -87,10 +87,20 @@ func printFailure(_ error: any Error) -> Never {
     let text = Perplexed.fullMessage(for: error)
     if !text.isEmpty {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        lines[0] = abbreviated(lines[0])
+        lines[0] = abbreviated(explainingNegativeValue(lines[0], arguments: CommandLine.arguments))
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
     Foundation.exit(code.rawValue)
+}
+
+/// ArgumentParser reports "Missing value" when a list flag's value starts with "-" (the other
+/// numeric flags take a negative number in space form): `line` with how to write it instead.
+func explainingNegativeValue(_ line: String, arguments: [String]) -> String {
+    let prefix = "Error: Missing value for '"
+    guard line.hasPrefix(prefix), let flag = line.dropFirst(prefix.count).split(separator: " ").first.map(String.init),
+          let index = arguments.firstIndex(of: flag), index + 1 < arguments.count,
+          case let value = arguments[index + 1], value.hasPrefix("-"), Double(value) != nil else { return line }
+    return line + " (a value starting with '-' is written \(flag)=\(value))"
 }
 
 /// `line` with every word longer than 120 characters cut to its first 60, its length and its
