@@ -120,6 +120,9 @@ struct TrainCommand: ParsableCommand {
             TransformerCLI.printToStderr("note: --steps \(steps) changes the learning-rate schedule of the saved run "
                      + "(it was \(replaced) steps); the run will differ from an uninterrupted one")
         }
+        // Made here, once the run is set up and before training, so that a failure is told in
+        // the C library's words (the library's own attempt would be Foundation's).
+        try createOutputDirectory(out!, flag: "--out")
         let progress = TransformerProgress()
         let result: TrainingRunResult
         do {

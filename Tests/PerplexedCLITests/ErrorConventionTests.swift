@@ -81,6 +81,10 @@ import Testing
         try Self.expectRuntimeFailure(["regions", "--panel", "left", "--out", dir], "--out: cannot write \(dir): it is a directory")
         try Self.expectRuntimeFailure(["model", "info", dir + "/none.gguf"], "\(dir)/none.gguf")
         try Self.expectRuntimeFailure(["parity-study", "--out", "/dev/null"], "--out: /dev/null exists and is not a directory")
+        // Output directories are made before the work starts; a failure is one line in the C library's words.
+        for command in [["train", "--task", "copy", "--steps", "1"], ["parity-study"], ["reproduce", "--quick"]] {
+            try Self.expectRuntimeFailure(command + ["--out", "/dev/null/run"], "--out: cannot create directory /dev/null/run: Not a directory")
+        }
         try Self.expectRuntimeFailure(["reproduce", "--quick", "--gemma", dir + "/none.gguf", "--out", dir + "/report"], "--gemma: \(dir)/none.gguf")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "a refused command wrote into \(dir)")
     }

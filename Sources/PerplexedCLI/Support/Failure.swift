@@ -41,22 +41,27 @@ struct CommandFailure: Error, CustomStringConvertible {
     }
 
     private static func describe(_ error: CocoaError) -> String {
-        let reason: String
-        if let posix = error.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-            reason = String(cString: strerror(Int32(posix.code)))
-        } else {
-            switch error.code {
-            case .fileReadNoSuchFile, .fileNoSuchFile: reason = String(cString: strerror(ENOENT))
-            case .fileReadNoPermission, .fileWriteNoPermission: reason = String(cString: strerror(EACCES))
-            case .fileWriteOutOfSpace: reason = String(cString: strerror(ENOSPC))
-            case .fileWriteVolumeReadOnly: reason = String(cString: strerror(EROFS))
-            case .fileReadCorruptFile, .fileReadInapplicableStringEncoding: reason = "the contents cannot be read as text"
-            default: reason = "error \(error.code.rawValue)"
-            }
-        }
-        guard let path = error.filePath ?? error.userInfo[NSFilePathErrorKey] as? String else { return reason }
+        guard let path = error.filePath ?? error.userInfo[NSFilePathErrorKey] as? String else { return reason(error) }
         let writing = (CocoaError.fileWriteUnknown.rawValue..<CocoaError.fileWriteUnknown.rawValue + 256).contains(error.code.rawValue)
-        return "cannot \(writing ? "write" : "read") \(path): \(reason)"
+        return "cannot \(writing ? "write" : "read") \(path): \(reason(error))"
+    }
+
+    /// Why a Foundation file operation failed, in the C library's words: its POSIX cause, else
+    /// the reason its code stands for.
+    static func reason(_ error: CocoaError) -> String {
+        // `underlying`, not userInfo[NSUnderlyingErrorKey]: on Linux only the former bridges.
+        if let posix = error.underlying.map({ $0 as NSError }), posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        switch error.code {
+        case .fileReadNoSuchFile, .fileNoSuchFile: return String(cString: strerror(ENOENT))
+        case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
+        case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+        case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+        case .fileWriteFileExists: return String(cString: strerror(EEXIST))
+        case .fileReadCorruptFile, .fileReadInapplicableStringEncoding: return "the contents cannot be read as text"
+        default: return "file error \(error.code.rawValue)"
+        }
     }
 
     /// What `main` reports for an error thrown by a command's `run()`: ArgumentParser's own
@@ -142,5 +147,9 @@ func createOutputDirectory(_ path: String, flag: String) throws {
         guard isDirectory.boolValue else { throw CommandFailure("\(flag): \(path) exists and is not a directory") }
         return
     }
-    do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch { throw CommandFailure(flag, error) }
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch let error as CocoaError {
+        throw CommandFailure("\(flag): cannot create directory \(path): \(CommandFailure.reason(error))")
+    }
 }
