@@ -70,6 +70,7 @@ struct ModelFetchCommand: ParsableCommand {
     func run() throws {
         let spec = ModelSpec.named(name)!  // validate() checked the name
         let store = ModelStore(directory: cacheDir)
+        try createOutputDirectory(store.directory.path, flag: cacheDir == nil ? "the model cache" : "--cache-dir")
         let python = python ?? ProcessInfo.processInfo.environment["PERPLEXED_PYTHON"] ?? "python3"
         // A failure (a download, a hash) reaches `main`, which prints pip's output before the error line.
         let url = try store.fetch(spec, python: python) { line in

@@ -35,33 +35,14 @@ struct CommandFailure: Error, CustomStringConvertible {
     static func describe(_ error: any Error) -> String {
         if let failure = error as? CommandFailure { return failure.description }
         if let cocoa = error as? CocoaError { return describe(cocoa) }
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if (error as NSError).domain == NSPOSIXErrorDomain { return fileErrorReason(error) }
         return CommandFailure("\(error)").description
     }
 
     private static func describe(_ error: CocoaError) -> String {
-        guard let path = error.filePath ?? error.userInfo[NSFilePathErrorKey] as? String else { return reason(error) }
+        guard let path = error.filePath ?? error.userInfo[NSFilePathErrorKey] as? String else { return fileErrorReason(error) }
         let writing = (CocoaError.fileWriteUnknown.rawValue..<CocoaError.fileWriteUnknown.rawValue + 256).contains(error.code.rawValue)
-        return "cannot \(writing ? "write" : "read") \(path): \(reason(error))"
-    }
-
-    /// Why a Foundation file operation failed, in the C library's words: its POSIX cause, else
-    /// the reason its code stands for.
-    static func reason(_ error: CocoaError) -> String {
-        // `underlying`, not userInfo[NSUnderlyingErrorKey]: on Linux only the former bridges.
-        if let posix = error.underlying.map({ $0 as NSError }), posix.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(posix.code)))
-        }
-        switch error.code {
-        case .fileReadNoSuchFile, .fileNoSuchFile: return String(cString: strerror(ENOENT))
-        case .fileReadNoPermission, .fileWriteNoPermission: return String(cString: strerror(EACCES))
-        case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
-        case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
-        case .fileWriteFileExists: return String(cString: strerror(EEXIST))
-        case .fileReadCorruptFile, .fileReadInapplicableStringEncoding: return "the contents cannot be read as text"
-        default: return "file error \(error.code.rawValue)"
-        }
+        return "cannot \(writing ? "write" : "read") \(path): \(fileErrorReason(error))"
     }
 
     /// What `main` reports for an error thrown by a command's `run()`: ArgumentParser's own
@@ -149,7 +130,7 @@ func createOutputDirectory(_ path: String, flag: String) throws {
     }
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch let error as CocoaError {
-        throw CommandFailure("\(flag): cannot create directory \(path): \(CommandFailure.reason(error))")
+    } catch {
+        throw CommandFailure("\(flag): cannot create directory \(path): \(fileErrorReason(error))")
     }
 }
