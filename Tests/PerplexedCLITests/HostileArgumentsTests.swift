@@ -34,13 +34,16 @@ import Testing
         let seconds: Double
     }
 
-    /// A scratch directory holding a directory, a text file that is no model, and no `missing.bin`.
+    /// A scratch directory holding a directory, a text file that is no model, a FIFO, and no
+    /// `missing.bin`.
     static let scratch: String = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-cli-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: dir + "/dir", withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: dir + "/cwd", withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: dir + "/models", withIntermediateDirectories: true)
         try? Data("not a model, not a configuration\n".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
+        // Opening a FIFO for reading blocks until a writer comes: a reader that does not refuse it hangs.
+        _ = mkfifo(dir + "/fifo", 0o600)
         return dir
     }()
 
@@ -49,7 +52,7 @@ import Testing
         ("Int64.max", "9223372036854775807"), ("2^64", "18446744073709551616"), ("-1", "-1"), ("Int64.min", "-9223372036854775808"),
         ("hex", "0x10"), ("full-width digits", "０.５"), ("Arabic-Indic digit", "٣"), ("10 kB", String(repeating: "9", count: 10_240)),
         ("directory", scratch + "/dir"), ("/dev/null", "/dev/null"), ("missing file", scratch + "/missing.bin"),
-        ("non-model file", scratch + "/notes.txt"),
+        ("non-model file", scratch + "/notes.txt"), ("FIFO", scratch + "/fifo"),
     ].map { Value(label: $0.0, text: $0.1) }
 
     static func slot(_ arguments: [String], _ flag: String, accepts: Set<String> = []) -> Slot {
@@ -114,10 +117,10 @@ import Testing
             // A valid size starts a study (the largest Int64 is a valid --steps).
             "parity-study": [slot(["parity-study", "--steps", "VALUE", "--out", missing], "--steps", accepts: ["Int64.max"]),
                              slot(["parity-study", "--max-length", "VALUE", "--out", missing], "--max-length"),
-                             slot(["parity-study", "--out", "VALUE"], "--out", accepts: labels.filter { !["empty", "/dev/null", "non-model file", "10 kB"].contains($0) }.set)],
+                             slot(["parity-study", "--out", "VALUE"], "--out", accepts: labels.filter { !["empty", "/dev/null", "non-model file", "FIFO", "10 kB"].contains($0) }.set)],
             "reproduce": [slot(["reproduce", "--quick", "--seed", "VALUE", "--out", missing], "--seed", accepts: seed),
                           slot(["reproduce", "--quick", "--gemma", "VALUE", "--out", missing], "--gemma"),
-                          slot(["reproduce", "--quick", "--out", "VALUE"], "--out", accepts: labels.filter { !["empty", "/dev/null", "non-model file", "10 kB"].contains($0) }.set)],
+                          slot(["reproduce", "--quick", "--out", "VALUE"], "--out", accepts: labels.filter { !["empty", "/dev/null", "non-model file", "FIFO", "10 kB"].contains($0) }.set)],
             "model fetch": [slot(["model", "fetch", "VALUE"], "model|<name>")],
             "model info": [slot(["model", "info", "VALUE"], "FILE"), slot(["model", "info", missing, "--format", "VALUE"], "--format")],
             "model bench": [slot(["model", "bench", "--model", "VALUE"], "--model"), slot(bench + ["--decode", "VALUE"], "--decode", accepts: ["Int64.max"]),
