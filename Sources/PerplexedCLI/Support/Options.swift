@@ -89,14 +89,15 @@ extension NumericOptions {
 /// The inputs were checked exactly in `validate()`, so a computation that still fails (an
 /// enclosure too wide to pass a range check, to separate a root, or to keep a logarithm's
 /// argument positive) failed for want of precision, not for a wrong input. The failure then says
-/// so and names the lowest doubling of the precision that decides, found by trying (up to
-/// 4096 bits, or twice the precision given).
+/// so and names the lowest doubling of the precision that decides, found by trying doublings up
+/// to twice the precision given or 4096 bits, whichever is more (at most 65536 bits, so that the
+/// search stays short).
 func decided<R>(at precision: Int, _ body: (Int) throws -> R) throws -> R {
     do {
         return try body(precision)
     } catch {
         guard let reason = undecided(error), Precision.range.contains(precision) else { throw error }
-        let ceiling = min(Precision.range.upperBound, max(4096, 2 * precision))
+        let ceiling = min(65536, Precision.range.upperBound, max(4096, 2 * precision))
         var higher = 2 * precision
         while higher <= ceiling {
             if (try? body(higher)) != nil {
@@ -104,7 +105,8 @@ func decided<R>(at precision: Int, _ body: (Int) throws -> R) throws -> R {
             }
             higher *= 2
         }
-        throw CommandFailure("--precision \(precision) cannot decide, nor can \(ceiling): \(reason)")
+        let tried = 2 * precision <= ceiling ? ", nor can any precision up to \(ceiling)" : ""
+        throw CommandFailure("--precision \(precision) cannot decide\(tried): \(reason)")
     }
 }
 
