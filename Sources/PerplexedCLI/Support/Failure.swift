@@ -13,8 +13,9 @@ import Reporting
 // - A result that refutes what was expected (`verify`, a witness beyond its bound) exits 2
 //   after printing the result.
 //
-// `Perplexed.main()` sends every error through ``CommandFailure/classify(_:)`` and
-// ``printFailure(_:)``, so a library or Foundation error never escapes as a multi-line dump.
+// `Perplexed.main()` turns every error a command's `run()` throws into one of these with
+// ``CommandFailure/classify(_:)``, and prints every error with ``printFailure(_:)``, so a library
+// or Foundation error never escapes as a multi-line dump or with a usage it does not deserve.
 
 /// A command's runtime failure: printed as one line `Error: message`, exit status 1, no usage.
 struct CommandFailure: Error, CustomStringConvertible {
