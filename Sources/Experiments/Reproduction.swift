@@ -108,7 +108,7 @@ public struct Reproduction: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            throw ReproductionError.cannotCreateDirectory(out, reason: error.localizedDescription)
+            throw ReproductionError.cannotCreateDirectory(out, reason: fileErrorReason(error))
         }
         let preamble = "Each section states a claim of the paper (arXiv 2601.22950), what Perplexed measured and whether they agree. "
             + "Certified numbers are intervals rounded outward. Run: `\(invocation)`, seed \(seed)."

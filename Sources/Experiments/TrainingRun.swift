@@ -139,7 +139,7 @@ public struct TrainingRun {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         } catch {
-            throw TrainingRunError.cannotCreateDirectory(path: dir.path, reason: error.localizedDescription)
+            throw TrainingRunError.cannotCreateDirectory(path: dir.path, reason: fileErrorReason(error))
         }
         if FileManager.default.fileExists(atPath: metricsURL.path) {
             guard case .resume = configuration.start else { throw TrainingRunError.directoryHoldsRun(path: dir.path) }

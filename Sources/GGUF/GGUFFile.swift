@@ -34,7 +34,9 @@ final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
     init(path: String) throws(GGUFError) {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before the
+        // regular-file check below could refuse it (no effect on a regular file).
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { throw GGUFError(path: path, .unreadable(String(cString: strerror(errno)))) }
         defer { close(fd) }
         var info = stat()

@@ -56,8 +56,13 @@ public enum DecimalText {
                 digits.append(byte)
                 if sawPoint { fractionDigits += 1 }
             } else {
-                let character = String(decoding: [byte], as: UTF8.self)
-                throw .malformedNumber(input: original, reason: "unexpected character '\(character)'; expected a decimal like 0.125, 1e-3 or 3/7")
+                // Every byte before this one was ASCII, so it starts a whole scalar: quote that
+                // scalar (a full-width '０', an Arabic-Indic '٣'), not its first byte.
+                let scalar = text.unicodeScalars[text.utf8.index(text.utf8.startIndex, offsetBy: bytes.startIndex - 1)]
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                let code = scalar.isASCII ? "" : " (U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
+                throw .malformedNumber(
+                    input: original, reason: "unexpected character '\(scalar.escaped(asASCII: false))'\(code); expected a decimal like 0.125, 1e-3 or 3/7")
             }
         }
         guard sawDigit else { throw .malformedNumber(input: original, reason: "no digits") }

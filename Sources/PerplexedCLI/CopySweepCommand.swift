@@ -21,7 +21,7 @@ struct CopySweepCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "Comma-separated lengths N (each in 1…524287, and short enough for the model). A long sweep prints its estimated time and memory first.", transform: integerList)
+    @Option(parsing: .unconditional, help: "Comma-separated lengths N (each in 1…524287, and short enough for the model). A long sweep prints its estimated time and memory first.", transform: integerList)
     var lengths: [Int] = CopySweepConfiguration().lengths
 
     @Option(help: "Write the three panels of Fig. 2 to this SVG file.")
@@ -34,7 +34,7 @@ struct CopySweepCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        if let out, out.isEmpty { throw ValidationError("--out needs a file name, got an empty value") }
+        if let out { try requireFileName(out, "--out") }
         try flagged { try CopySweepConfiguration(lengths: lengths).validate() }
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file, got \(plot)") }
     }
@@ -42,15 +42,15 @@ struct CopySweepCommand: ParsableCommand {
     func run() throws {
         var (model, prompting) = try source.load()
         for n in lengths {
-            do { try checkLength(n, model: model, prompting: prompting) } catch { throw flaggedLengthError(error, flag: "--lengths") }
+            try checkLength(n, model: model, prompting: prompting, flag: "--lengths")
         }
         try announceCopyCost(&model, prompting: prompting, lengths: lengths, flag: "--lengths")
         let status = StatusLine(clearing: String(repeating: " ", count: 40) + "\r")
         let sweep = try CopySweep.run(model: &model, prompting: prompting, configuration: CopySweepConfiguration(lengths: lengths), progress: status.show)
         status.finish()
         let rendered = format == .json ? sweep.json().rendered() + "\n" : sweep.table().rendered(as: format)
-        if let out { try AtomicFile.write(rendered, to: out) }
-        if let plot { try AtomicFile.write(sweep.figure(title: "Copy witnesses (Fig. 2)").svg(), to: plot) }
+        if let out { try write(rendered, to: out, flag: "--out") }
+        if let plot { try write(sweep.figure(title: "Copy witnesses (Fig. 2)").svg(), to: plot, flag: "--plot") }
         print(rendered, terminator: "")
         if sweep.violatesBound {
             FileHandle.standardError.write(Data("a witness violates the corrected Lemma 3.1 bound: this is a bug, please report it\n".utf8))

@@ -29,22 +29,22 @@ struct CriticalCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Base accuracy a, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Base accuracy a, in [0, 1].", transform: exactNumber)
     var accuracy: BigRational
 
-    @Option(help: "Base γ, in (0, 1/2): the base model puts 1 − γ on its choice.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Base γ, in (0, 1/2): the base model puts 1 − γ on its choice.", transform: exactNumber)
     var gamma: BigRational
 
-    @Option(help: "Normalised shift S = Δ/γ, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Normalised shift S = Δ/γ, in [0, 1].", transform: exactNumber)
     var shift: BigRational?
 
-    @Option(help: "Absolute shift Δ, in [0, γ].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Absolute shift Δ, in [0, γ].", transform: exactNumber)
     var delta: BigRational?
 
-    @Option(help: "Accuracy of a candidate model at this shift, in [0, 1]: classify it.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Accuracy of a candidate model at this shift, in [0, 1]: classify it.", transform: exactNumber)
     var candidateAccuracy: BigRational?
 
-    @Option(help: "Instead of a shift: find the shifts Δ at which a′ equals this accuracy, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Instead of a shift: find the shifts Δ at which a′ equals this accuracy, in [0, 1].", transform: exactNumber)
     var reach: BigRational?
 
     @OptionGroup var numeric: NumericOptions
@@ -85,8 +85,8 @@ struct CriticalCommand: ParsableCommand {
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
         let s = normalisedShift
         let a = try arithmetic.make(accuracy), g = try arithmetic.make(gamma), sN = try arithmetic.make(s)
-        let L = try userFacing { try logPerplexity(accuracy: a, gamma: g).total }
-        let band = try userFacing { try unfavourableBand(accuracy: a, gamma: g, shift: sN) }
+        let L = try logPerplexity(accuracy: a, gamma: g).total
+        let band = try unfavourableBand(accuracy: a, gamma: g, shift: sN)
         var r = Report(title: "Eq. 11: critical accuracy of the shifted model")
         r.input("accuracy", accuracy)
         r.input("gamma", gamma)
@@ -118,7 +118,7 @@ struct CriticalCommand: ParsableCommand {
     }
 
     func reachReport(_ target: BigRational) throws -> Report {
-        let shifts = try userFacing { try shiftReaching(targetAccuracy: target, accuracy: accuracy, gamma: gamma, precision: numeric.precision) }
+        let shifts = try decided(at: numeric.precision) { try shiftReaching(targetAccuracy: target, accuracy: accuracy, gamma: gamma, precision: $0) }
         var r = Report(title: "Shifts delta in [0, gamma) at which the critical accuracy a' equals the target")
         r.input("accuracy", accuracy)
         r.input("gamma", gamma)

@@ -15,10 +15,10 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Binary precision in bits.")
+    @Option(parsing: .unconditional, help: "Binary precision in bits.")
     var precision: Int = DemoConfiguration().precision
 
-    @Option(help: "Significant digits printed per bound.")
+    @Option(parsing: .unconditional, help: "Significant digits printed per bound.")
     var digits: Int = DemoConfiguration().digits
 
     @Option(help: "Output format: text, json, csv, markdown or latex.")
@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let demo = try userFacing { try Demo.run(DemoConfiguration(precision: precision, digits: digits)) }
+        let demo = try decided(at: precision) { try Demo.run(DemoConfiguration(precision: $0, digits: digits)) }
         print(try demo.table().rendered(as: format), terminator: "")
         if format == .text {
             print("\n" + Demo.note)

@@ -46,10 +46,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate exactly these bit strings (comma-separated), grouped by length.")
     var strings: String?
 
-    @Option(help: "Strings per length (all strings when there are at most this many).")
+    @Option(parsing: .unconditional, help: "Strings per length (all strings when there are at most this many).")
     var samples: Int = 1000
 
-    @Option(help: "Seed for drawing strings.")
+    @Option(parsing: .unconditional, help: "Seed for drawing strings.")
     var seed: UInt64 = 1
 
     @Option(help: "Output format: text or json.")
@@ -57,25 +57,32 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         try requireTextOrJSON(format)
+        try requireFileName(checkpoint, "--checkpoint")
         try flagged { try CheckpointEvaluationConfiguration(checkpoint: checkpoint, strings: .given([]), samples: samples).validate() }
         guard (lengths == nil) != (strings == nil) else {
             throw ValidationError("give exactly one of --lengths and --strings")
         }
+        _ = try selection()
+    }
+
+    /// The strings to evaluate, as --lengths or --strings give them.
+    func selection() throws -> CheckpointEvaluationConfiguration.Strings {
+        let selection: CheckpointEvaluationConfiguration.Strings
+        do {
+            selection = try lengths.map { .lengths(try CheckpointEvaluation.parseLengths($0)) }
+                ?? .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
+        } catch {
+            throw ValidationError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
+        }
+        if case .given(let given) = selection, given.isEmpty {
+            throw ValidationError("--strings needs at least one bit string, got \"\(strings ?? "")\"")
+        }
+        return selection
     }
 
     func run() throws {
-        let selection: CheckpointEvaluationConfiguration.Strings
-        do {
-            if let lengths {
-                selection = .lengths(try CheckpointEvaluation.parseLengths(lengths))
-            } else {
-                selection = .given(try CheckpointEvaluation.parseBitStrings(strings ?? ""))
-            }
-        } catch {
-            throw TransformerCLIError("\(lengths == nil ? "--strings" : "--lengths"): \(error)")
-        }
         let configuration = CheckpointEvaluationConfiguration(
-            checkpoint: checkpoint, strings: selection, task: task, parityVariant: parityVariant, samples: samples, seed: seed)
+            checkpoint: checkpoint, strings: try selection(), task: task, parityVariant: parityVariant, samples: samples, seed: seed)
         let evaluation: CheckpointEvaluation
         do {
             // Only the up-front estimate of a big evaluation is shown.
@@ -83,13 +90,13 @@ struct EvalCommand: ParsableCommand {
                 if progress.level == .stage { TransformerCLI.printToStderr(progress.message) }
             }
         } catch let e as WorkTooLarge {
-            throw TransformerCLIError("\(lengths == nil ? "--strings" : "--lengths / --samples"): this evaluation \(e); ask for fewer or shorter strings")
-        } catch let e as TransformerError {
-            throw TransformerCLIError(e.description)
+            throw CommandFailure("\(lengths == nil ? "--strings" : "--lengths / --samples"): this evaluation \(e); ask for fewer or shorter strings")
         } catch CheckpointEvaluationError.taskNotRecorded {
-            throw TransformerCLIError("--task is required: the checkpoint does not record one")
+            throw CommandFailure("--task is required: the checkpoint does not record one")
         } catch let e as CheckpointEvaluationError {
-            throw TransformerCLIError("--lengths: \(e)")
+            throw CommandFailure("--lengths: \(e)")
+        } catch {
+            throw CommandFailure("--checkpoint", error)
         }
         switch format {
         case .json: print(try evaluation.json().rendered())

@@ -19,10 +19,10 @@ struct FitGammaCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Measured log-perplexity L in nats per token, > 0.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Measured log-perplexity L in nats per token, > 0.", transform: exactNumber)
     var logPerplexity: BigRational
 
-    @Option(help: "Measured accuracy a, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Measured accuracy a, in [0, 1].", transform: exactNumber)
     var accuracy: BigRational
 
     @OptionGroup var numeric: NumericOptions
@@ -36,7 +36,7 @@ struct FitGammaCommand: ParsableCommand {
     }
 
     func run() throws {
-        let fit = try userFacing { try fitGamma(logPerplexity: logPerplexity, accuracy: accuracy, precision: numeric.precision) }
+        let fit = try decided(at: numeric.precision) { try fitGamma(logPerplexity: logPerplexity, accuracy: accuracy, precision: $0) }
         // Root finding is certified either way; without --certified the midpoints are shown.
         func show(_ x: Interval) -> Rendered { numeric.certified ? numeric.render(x) : numeric.render(x.midpoint) }
         var r = Report(title: "Section 4.3: gamma with pplx(a, gamma) = L")

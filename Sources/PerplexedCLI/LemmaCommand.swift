@@ -29,22 +29,22 @@ struct LemmaCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Copy margin m in (0, 1/2): the model puts more than 1/2 + m on each correct bit.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Copy margin m in (0, 1/2): the model puts more than 1/2 + m on each correct bit.", transform: exactNumber)
     var margin: BigRational
 
-    @Option(help: "Probability floor ε in (0, 1): every log-probability is at least log ε.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Probability floor ε in (0, 1): every log-probability is at least log ε.", transform: exactNumber)
     var floor: BigRational
 
-    @Option(help: "Target gap ξ > 0 between the two log-perplexities.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Target gap ξ > 0 between the two log-perplexities.", transform: exactNumber)
     var xi: BigRational
 
-    @Option(help: "Continuity radius δ in (0, 1] for the tolerance η (Pasten et al.).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Continuity radius δ in (0, 1] for the tolerance η (Pasten et al.).", transform: exactNumber)
     var delta: BigRational
 
-    @Option(help: "Length N >= 1 at which to evaluate the bounds (default: n′).")
+    @Option(parsing: .unconditional, help: "Length N >= 1 at which to evaluate the bounds (default: n′).")
     var length: Int?
 
-    @Option(help: "Confidence parameter γ in [0, 1/2) for Prop. 3.2 (needs --margin <= 1/2 − γ): bound pplx(β_N).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Confidence parameter γ in [0, 1/2) for Prop. 3.2 (needs --margin <= 1/2 − γ): bound pplx(β_N).", transform: exactNumber)
     var gamma: BigRational?
 
     @OptionGroup var numeric: NumericOptions
@@ -62,21 +62,25 @@ struct LemmaCommand: ParsableCommand {
             try require(gamma >= 0 && gamma < half, "--gamma", "in [0, 1/2)", gamma)
             try require(margin <= half - gamma, "--margin", "at most 1/2 - gamma = \((half - gamma).decimalText) for Prop. 3.2", margin)
         }
+        _ = try threshold()  // n′ must fit in 64 bits: decided from the arguments, so a usage error
     }
 
     func run() throws {
         print(try numeric.compute { try report($0) }.rendered(as: format), terminator: "")
     }
 
-    /// n′ and η. The library names each parameter as this command's flag does (xi, delta,
-    /// precision, …), so its message becomes the flag's, e.g. when n′ would exceed 64 bits.
+    /// n′ and η. The library names each parameter as this command's flag does (xi, delta, …), so
+    /// its message becomes the flag's, e.g. when n′ would exceed 64 bits: a usage error. An
+    /// enclosure of n′ too wide to decide is a failure of --precision (see `decided`).
     func threshold() throws -> (threshold: LemmaThreshold, eta: BigRational) {
-        do {
-            return try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: delta, precision: numeric.precision)
-        } catch {
-            // Quote the value briefly: an extreme --delta or --xi may have thousands of digits.
-            let given = ["xi": xi, "margin": margin, "floor": floor, "delta": delta][error.parameter]?.briefText ?? error.value
-            throw ValidationError("--\(error.parameter) must be \(error.requirement), got \(given)")
+        try decided(at: numeric.precision) { bits in
+            do {
+                return try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: delta, precision: bits)
+            } catch let error as ParameterError where error.parameter != "precision" {
+                // Quote the value briefly: an extreme --delta or --xi may have thousands of digits.
+                let given = ["xi": xi, "margin": margin, "floor": floor, "delta": delta][error.parameter]?.briefText ?? error.value
+                throw ValidationError("--\(error.parameter) must be \(error.requirement), got \(given)")
+            }
         }
     }
 
@@ -84,8 +88,8 @@ struct LemmaCommand: ParsableCommand {
         let (t, eta) = try threshold()
         let N = length ?? t.threshold
         let eps = try arithmetic.make(floor)
-        let bound = try userFacing { try lemmaBound(length: N, eta: try arithmetic.make(eta), floor: eps) }
-        let printed = try userFacing { try printedAppendixBound(length: N, epsilon: try arithmetic.make(margin), floor: eps) }
+        let bound = try lemmaBound(length: N, eta: try arithmetic.make(eta), floor: eps)
+        let printed = try printedAppendixBound(length: N, epsilon: try arithmetic.make(margin), floor: eps)
         var r = Report(title: "Lemma 3.1, corrected and explicit")
         r.input("margin", margin)
         r.input("floor", floor)
@@ -101,7 +105,7 @@ struct LemmaCommand: ParsableCommand {
         r.result("printed Appendix A bound at N", numeric.render(printed))
         if let gamma {
             r.input("gamma", gamma)
-            let collapse = try userFacing { try collapsingConfidenceBound(gamma: try arithmetic.make(gamma), length: N, eta: try arithmetic.make(eta), floor: eps) }
+            let collapse = try collapsingConfidenceBound(gamma: try arithmetic.make(gamma), length: N, eta: try arithmetic.make(eta), floor: eps)
             r.result("Prop. 3.2: pplx(beta_N) below", numeric.render(collapse))
         }
         if printed.isCertainlyLess(than: printed.integer(0)) {

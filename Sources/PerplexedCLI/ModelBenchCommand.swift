@@ -24,13 +24,13 @@ struct ModelBenchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Prompt lengths to time.")
     var promptLengths: [Int] = ModelBenchmarkConfiguration(model: "").promptLengths
 
-    @Option(help: "Greedy decoding steps to time.")
+    @Option(parsing: .unconditional, help: "Greedy decoding steps to time.")
     var decode: Int = ModelBenchmarkConfiguration(model: "").decode
 
-    @Option(help: "Runs per measurement; the best is kept.")
+    @Option(parsing: .unconditional, help: "Runs per measurement; the best is kept.")
     var repeats: Int = ModelBenchmarkConfiguration(model: "").repeats
 
-    @Option(help: "Threads (default: all active cores).")
+    @Option(parsing: .unconditional, help: "Threads (default: all active cores).")
     var threads: Int?
 
     @Option(help: "text or json.")
@@ -45,12 +45,14 @@ struct ModelBenchCommand: ParsableCommand {
 
     func validate() throws {
         try requireTextOrJSON(format)
+        if let model { try requireFileName(model, "--model") }
+        if let threads { try require(threads >= 1 && threads <= 256, "--threads", "in 1…256", threads) }
         try flagged { try benchmark.validate() }
     }
 
     func run() throws {
         let result: ModelBenchmark
-        do { result = try ModelBenchmark.run(benchmark) } catch let error as GemmaError { throw fail(error.description) }
+        do { result = try ModelBenchmark.run(benchmark) } catch { throw CommandFailure(nil, error) }
         switch format {
         case .json: print(result.json().rendered())
         default: print(result.text(), terminator: "")  // text: validate() admits text and json only

@@ -4,13 +4,6 @@ import GGUF
 import Gemma
 import Reporting
 
-/// Prints `message` to standard error and fails with exit code 1: a bad file or a failed
-/// download is the user's to fix, not a crash.
-func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data(("perplexed: " + message + "\n").utf8))
-    return .failure
-}
-
 /// Prints `members` as a pretty JSON object with sorted keys.
 func printJSON(_ members: [String: JSONValue]) {
     print(JSONValue.object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).rendered())
@@ -66,21 +59,25 @@ struct ModelFetchCommand: ParsableCommand {
     @Option(help: "The Python that runs pip (default: python3, or $PERPLEXED_PYTHON).")
     var python: String?
 
+    func validate() throws {
+        guard ModelSpec.named(name) != nil else {
+            throw ValidationError(ModelStoreError.unknownModel(name, known: ModelSpec.all.map(\.name)).description)
+        }
+        if let cacheDir { try requireFileName(cacheDir, "--cache-dir") }
+        if let python { try requireFileName(python, "--python") }
+    }
+
     func run() throws {
-        guard let spec = ModelSpec.named(name) else {
-            throw fail(ModelStoreError.unknownModel(name, known: ModelSpec.all.map(\.name)).description)
-        }
+        let spec = ModelSpec.named(name)!  // validate() checked the name
         let store = ModelStore(directory: cacheDir)
+        try createOutputDirectory(store.directory.path, flag: cacheDir == nil ? "the model cache" : "--cache-dir")
         let python = python ?? ProcessInfo.processInfo.environment["PERPLEXED_PYTHON"] ?? "python3"
-        do {
-            let url = try store.fetch(spec, python: python) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }
-            FileHandle.standardError.write(Data("\(spec.name): SHA-256 \(spec.sha256) verified\n".utf8))
-            print(url.path)
-        } catch {
-            throw fail(error.description)
+        // A failure (a download, a hash) reaches `main`, which prints pip's output before the error line.
+        let url = try store.fetch(spec, python: python) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        FileHandle.standardError.write(Data("\(spec.name): SHA-256 \(spec.sha256) verified\n".utf8))
+        print(url.path)
     }
 }
 
@@ -101,11 +98,14 @@ struct ModelInfoCommand: ParsableCommand {
     @Option(help: "text or json.")
     var format: TableFormat = .text
 
-    func validate() throws { try requireTextOrJSON(format) }
+    func validate() throws {
+        try requireFileName(file, "FILE")
+        try requireTextOrJSON(format)
+    }
 
     func run() throws {
         let gguf: GGUFFile
-        do { gguf = try GGUFFile(path: file) } catch { throw fail(error.description) }
+        do { gguf = try GGUFFile(path: file) } catch { throw CommandFailure(error.description) }
         var typeCounts: [String: Int] = [:]
         for t in gguf.tensors { typeCounts["\(t.type)", default: 0] += 1 }
         // A gemma3 file whose configuration is implausible is reported (exit 1) after its header.
@@ -147,7 +147,7 @@ struct ModelInfoCommand: ParsableCommand {
                 for entry in gemmaSummary(g) { print("  \(entry.key): \(entry.text)") }
             }
         }
-        if gguf.metadata["general.architecture"]?.string == "gemma3", case .failure(let error) = configuration { throw fail(error.description) }
+        if gguf.metadata["general.architecture"]?.string == "gemma3", case .failure(let error) = configuration { throw CommandFailure(error.description) }
     }
 
     /// The Gemma 3 configuration, sorted by key, as text (Swift's description) and JSON.

@@ -27,7 +27,7 @@ struct NextTokenCommand: ParsableCommand {
     @Option(help: "The prompt text. Write control tokens literally, e.g. <start_of_turn>.")
     var prompt: String
 
-    @Option(help: "How many tokens to list.")
+    @Option(parsing: .unconditional, help: "How many tokens to list.")
     var top: Int = 10
 
     @Option(help: "text or json.")
@@ -35,20 +35,21 @@ struct NextTokenCommand: ParsableCommand {
 
     func validate() throws {
         try requireTextOrJSON(format)
-        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        guard top >= 1 else { throw ValidationError("--top must be at least 1, got \(top)") }
+        if let model { try requireFileName(model, "--model") }
     }
 
     func run() throws {
         let path = model ?? ModelStore().location(of: .gemma3_270m).path
         if model == nil, !FileManager.default.fileExists(atPath: path) {
-            throw fail("no --model given and \(path) is absent; run `perplexed model fetch gemma3-270m` first")
+            throw CommandFailure("no --model given and \(path) is absent; run `perplexed model fetch gemma3-270m` first")
         }
         let gemma: GemmaModel
-        do { gemma = try GemmaModel(path: path) } catch { throw fail(error.description) }
+        do { gemma = try GemmaModel(path: path) } catch { throw CommandFailure(error.description) }
         let ids = gemma.tokenizer.encode(prompt)
         var cache = gemma.newCache()
         let logits: [Float]
-        do { logits = try gemma.logits(appending: ids, to: &cache) } catch { throw fail(error.description) }
+        do { logits = try gemma.logits(appending: ids, to: &cache) } catch { throw CommandFailure("--prompt", error) }
         let logProbabilities = GemmaModel.logSoftmax(logits)
         let k = min(top, logits.count)
         let best = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)

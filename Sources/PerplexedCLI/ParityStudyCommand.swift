@@ -31,39 +31,40 @@ struct ParityStudyCommand: ParsableCommand {
     var out: String = "parity-study"
 
     func validate() throws {
-        guard !out.isEmpty else { throw ValidationError("--out must name a directory, got an empty value") }
+        try requireFileName(out, "--out")
     }
 
     func run() throws {
+        try createOutputDirectory(out, flag: "--out")
         let status = StatusLine(clearing: "\n")
         let study = try ParityStudy.run(options.configuration, progress: status.show)
         status.finish()
-        try study.write(to: out)
+        do { try study.write(to: out) } catch { throw CommandFailure("--out", error) }
         print(study.summary())
         FileHandle.standardError.write(Data("wrote \(out)/metrics.csv, study.json, study.md and fig4.svg\n".utf8))
     }
 }
 
 struct ParityStudyOptions: ParsableArguments {
-    @Option(help: "Training steps (>= 1).")
+    @Option(parsing: .unconditional, help: "Training steps (>= 1).")
     var steps: Int = ParityStudyConfiguration().steps
 
-    @Option(name: .customLong("checkpoint-every"), help: "Evaluate a checkpoint every this many steps (>= 1).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Evaluate a checkpoint every this many steps (>= 1).")
     var checkpointEvery: Int = ParityStudyConfiguration().checkpointEvery
 
-    @Option(name: .customLong("max-length"), help: "Longest training (and in-distribution) bit string.")
+    @Option(name: .customLong("max-length"), parsing: .unconditional, help: "Longest training (and in-distribution) bit string.")
     var maxLength: Int = ParityStudyConfiguration().maxLength
 
-    @Option(name: .customLong("ood-length"), help: "Length of the out-of-distribution strings.")
+    @Option(name: .customLong("ood-length"), parsing: .unconditional, help: "Length of the out-of-distribution strings.")
     var oodLength: Int = ParityStudyConfiguration().oodLength
 
-    @Option(name: .customLong("id-sequences"), help: "In-distribution evaluation strings.")
+    @Option(name: .customLong("id-sequences"), parsing: .unconditional, help: "In-distribution evaluation strings.")
     var idSequences: Int = ParityStudyConfiguration().idSequences
 
-    @Option(name: .customLong("ood-sequences"), help: "Out-of-distribution evaluation strings.")
+    @Option(name: .customLong("ood-sequences"), parsing: .unconditional, help: "Out-of-distribution evaluation strings.")
     var oodSequences: Int = ParityStudyConfiguration().oodSequences
 
-    @Option(help: "Seed for the weights, the training data and the evaluation strings.")
+    @Option(parsing: .unconditional, help: "Seed for the weights, the training data and the evaluation strings.")
     var seed: UInt64 = ParityStudyConfiguration().seed
 
     /// The library's configuration with these flags.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 
 /// The `perplexed` command: certified checks of "Perplexity Cannot Always Tell Right from Wrong".
 @main
@@ -17,6 +18,15 @@ struct Perplexed: AsyncParsableCommand {
 
             Start with `perplexed reproduce --quick` (what `make demo` runs) or `perplexed demo`, then
             `perplexed help <subcommand>`.
+
+            Exit status:
+              0   success
+              1   runtime failure: a file that cannot be read or written, a bad model file, a
+                  precision too low to decide (one line "Error: …" names the file or flag)
+              2   the check ran and refutes what was expected: a claim of `verify` with another
+                  verdict, a witness beyond the Lemma 3.1 bound
+              64  usage error: an argument out of range, malformed, missing or contradicting
+                  another ("Error: …" and the usage)
             """,
         version: version,
         subcommands: [
@@ -26,4 +36,25 @@ struct Perplexed: AsyncParsableCommand {
             ParityStudyCommand.self, ReproduceCommand.self, ModelCommand.self, NextTokenCommand.self,
         ]
     )
+
+    /// ArgumentParser's `main`, with every error reported by the one convention of
+    /// ``CommandFailure``: usage errors exit 64, runtime failures print one line and exit 1.
+    static func main() async {
+        var command: any ParsableCommand
+        do {
+            // Parsing and `validate()`: ArgumentParser's errors and the commands' own, as thrown.
+            command = try await asyncParseAsRoot()
+        } catch {
+            printFailure(error)
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            printFailure(CommandFailure.classify(error))
+        }
+    }
 }

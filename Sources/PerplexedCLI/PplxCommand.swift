@@ -18,10 +18,10 @@ struct PplxCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Accuracy a of the model, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Accuracy a of the model, in [0, 1].", transform: exactNumber)
     var accuracy: BigRational
 
-    @Option(help: "γ in (0, 1): the model puts 1 − γ on its choice.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "γ in (0, 1): the model puts 1 − γ on its choice.", transform: exactNumber)
     var gamma: BigRational
 
     @OptionGroup var numeric: NumericOptions
@@ -39,7 +39,7 @@ struct PplxCommand: ParsableCommand {
     }
 
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
-        let c = try userFacing { try logPerplexity(accuracy: arithmetic.make(accuracy), gamma: arithmetic.make(gamma)) }
+        let c = try logPerplexity(accuracy: arithmetic.make(accuracy), gamma: arithmetic.make(gamma))
         var r = Report(title: "Eq. 10: log-perplexity of the binary model (nats per token)")
         r.input("accuracy", accuracy)
         r.input("gamma", gamma)

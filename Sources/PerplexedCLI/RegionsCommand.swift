@@ -35,16 +35,16 @@ struct RegionsCommand: ParsableCommand {
     @Option(help: "Which panel of Fig. 3: left, right or both.")
     var panel: RegionsConfiguration.Panels = .both
 
-    @Option(help: "Base accuracies (comma-separated, in [0, 1]); replaces the panels by a custom grid (γ defaults to 0.4).", transform: exactNumberList)
+    @Option(parsing: .unconditional, help: "Base accuracies (comma-separated, in [0, 1]); replaces the panels by a custom grid (γ defaults to 0.4).", transform: exactNumberList)
     var accuracies: [BigRational]?
 
-    @Option(help: "Base γ values (comma-separated, in (0, 1/2)); replaces the panels by a custom grid (a defaults to 0.5).", transform: exactNumberList)
+    @Option(parsing: .unconditional, help: "Base γ values (comma-separated, in (0, 1/2)); replaces the panels by a custom grid (a defaults to 0.5).", transform: exactNumberList)
     var gammas: [BigRational]?
 
-    @Option(help: "Step of the normalised shift Δ/γ, in (0, 1] (default: 0.1).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Step of the normalised shift Δ/γ, in (0, 1] (default: 0.1).", transform: exactNumber)
     var shiftStep: BigRational = RegionsConfiguration().shiftStep
 
-    @Option(help: "Largest normalised shift Δ/γ, in [0, 1] (default: 0.9; 1 is the limit a′ = 1).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Largest normalised shift Δ/γ, in [0, 1] (default: 0.9; 1 is the limit a′ = 1).", transform: exactNumber)
     var lastShift: BigRational = RegionsConfiguration().lastShift
 
     @Option(help: "Write an SVG figure of the chosen panels (as Fig. 3) to this file.")
@@ -53,7 +53,7 @@ struct RegionsCommand: ParsableCommand {
     @Option(help: "Write the table to this file instead of standard output.")
     var out: String?
 
-    @Option(help: "Worker threads for --certified (default: the processor count).")
+    @Option(parsing: .unconditional, help: "Worker threads for --certified (default: the processor count).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var numeric: NumericOptions
@@ -76,8 +76,8 @@ struct RegionsCommand: ParsableCommand {
             throw ValidationError(error.message { "--" + flagName($0) })
         }
         try require(threads >= 1 && threads <= 256, "--threads", "in 1…256", threads)
-        if let plot { guard !plot.isEmpty else { throw ValidationError("--plot needs a file name, got an empty value") } }
-        if let out { guard !out.isEmpty else { throw ValidationError("--out needs a file name, got an empty value") } }
+        if let plot { try requireFileName(plot, "--plot") }
+        if let out { try requireFileName(out, "--out") }
     }
 
     func run() throws {
@@ -88,23 +88,22 @@ struct RegionsCommand: ParsableCommand {
         }
         let text = render(rows)
         if let out {
-            do { try AtomicFile.write(text, to: out) } catch { throw ValidationError("--out: \(error.description)") }
+            try write(text, to: out, flag: "--out")
         } else {
             print(text, terminator: "")
         }
         if let plot {
-            let svg = try userFacing { try configuration.figure().svg() }
-            do { try AtomicFile.write(svg, to: plot) } catch { throw ValidationError("--plot: \(error.description)") }
+            try write(try configuration.figure().svg(), to: plot, flag: "--plot")
         }
     }
 
     /// The table rows of one grid, certified (fast path) or with BigFloat.
     func tabulate(name: String, grid: RegionsGrid) throws -> [[(String, Rendered)]] {
         if numeric.certified {
-            let table = try userFacing { try certifiedRegionsTable(grid, precision: numeric.precision, threads: threads) }
+            let table = try decided(at: numeric.precision) { try certifiedRegionsTable(grid, precision: $0, threads: threads) }
             return rows(name: name, table)
         }
-        let table = try userFacing { try regionsTable(grid) { try! BigFloat($0, precision: numeric.precision) } }
+        let table = try decided(at: numeric.precision) { bits in try regionsTable(grid) { try! BigFloat($0, precision: bits) } }
         return rows(name: name, table)
     }
 

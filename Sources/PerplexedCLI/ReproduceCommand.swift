@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import GGUF
 import Reporting
 
 /// `perplexed reproduce`: every table and figure of the paper, checked, in one report.
@@ -31,19 +32,25 @@ struct ReproduceCommand: AsyncParsableCommand {
     @Option(help: "Directory for the report and its files.")
     var out: String = "perplexed-report"
 
-    @Option(help: "Seed for every model and every sample.")
+    @Option(parsing: .unconditional, help: "Seed for every model and every sample.")
     var seed: UInt64 = 1
 
     @Option(help: "A Gemma 3 GGUF file for the copy experiment on a real model (default: the fetched gemma3-270m, if present).")
     var gemma: String?
 
     func validate() throws {
+        if let gemma { try requireFileName(gemma, "--gemma") }
         try flagged(renaming: ["directory": "out"]) {
             try ReproductionConfiguration(quick: quick, seed: seed, directory: out, gemma: gemma).validate()
         }
     }
 
     func run() async throws {
+        // A --gemma file that cannot be read is told now, not skipped after minutes of work.
+        if let gemma {
+            do { _ = try GGUFFile(path: gemma) } catch { throw CommandFailure("--gemma", error) }
+        }
+        try createOutputDirectory(out, flag: "--out")
         let started = Date()
         let configuration = ReproductionConfiguration(quick: quick, seed: seed, directory: out, gemma: gemma)
         let status = StatusLine(clearing: "\n")
@@ -56,10 +63,10 @@ struct ReproduceCommand: AsyncParsableCommand {
                 }
             }
         } catch let error as ReproductionError {
-            throw ValidationError("--out: \(error)")
+            throw CommandFailure("--out", error)
         }
         let seconds = Int(Date().timeIntervalSince(started))
-        try report.write(to: out)
+        do { try report.write(to: out) } catch { throw CommandFailure("--out", error) }
         FileHandle.standardError.write(Data("[\(seconds)s] wrote \(out)/report.md and \(out)/report.html\n".utf8))
         print(report.sections.map { "\($0.agreement.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.title)" }.joined(separator: "\n"))
         print("\nReport: \(out)/report.html (open in a browser), \(out)/report.md and \(out)/report.json, in \(seconds) s.")

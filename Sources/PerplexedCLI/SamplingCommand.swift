@@ -20,16 +20,16 @@ struct SamplingCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "γ in [0, 1): the model puts 1 − γ on each correct bit.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "γ in [0, 1): the model puts 1 − γ on each correct bit.", transform: exactNumber)
     var gamma: BigRational
 
-    @Option(help: "Copy length N >= 1.")
+    @Option(parsing: .unconditional, help: "Copy length N >= 1.")
     var length: Int
 
-    @Option(help: "Continuity tolerance ϵ >= 0 at this length (Prop. 3.6; default: 0).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Continuity tolerance ϵ >= 0 at this length (Prop. 3.6; default: 0).", transform: exactNumber)
     var epsilon: BigRational = 0
 
-    @Option(help: "Threshold τ > 0 standing for \"≪ 1\" (default: 0.1).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Threshold τ > 0 standing for \"≪ 1\" (default: 0.1).", transform: exactNumber)
     var threshold: BigRational = try! BigRational(1, 10)
 
     @OptionGroup var numeric: NumericOptions
@@ -49,9 +49,7 @@ struct SamplingCommand: ParsableCommand {
     }
 
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
-        let s = try userFacing {
-            try sampling(gamma: try arithmetic.make(gamma), length: length, epsilon: try arithmetic.make(epsilon), threshold: try arithmetic.make(threshold))
-        }
+        let s = try sampling(gamma: try arithmetic.make(gamma), length: length, epsilon: try arithmetic.make(epsilon), threshold: try arithmetic.make(threshold))
         var r = Report(title: "Section 3.3: copying by sampling")
         r.input("gamma", gamma)
         r.input("length", length)

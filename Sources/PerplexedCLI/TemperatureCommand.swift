@@ -25,19 +25,19 @@ struct TemperatureCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "γ in (0, 1) before tempering.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "γ in (0, 1) before tempering.", transform: exactNumber)
     var gamma: BigRational?
 
-    @Option(help: "Instead of --gamma: a probability vector (comma-separated, >= 0, not all 0) to temper with --theta.", transform: exactNumberList)
+    @Option(parsing: .unconditional, help: "Instead of --gamma: a probability vector (comma-separated, >= 0, not all 0) to temper with --theta.", transform: exactNumberList)
     var probabilities: [BigRational]?
 
-    @Option(help: "Temperature θ > 0: compute the tempered γ′.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Temperature θ > 0: compute the tempered γ′.", transform: exactNumber)
     var theta: BigRational?
 
-    @Option(help: "Target γ′ in (0, 1): compute the temperature that reaches it.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Target γ′ in (0, 1): compute the temperature that reaches it.", transform: exactNumber)
     var targetGamma: BigRational?
 
-    @Option(help: "Vocabulary size V >= 2; the other V − 1 symbols share γ evenly.")
+    @Option(parsing: .unconditional, help: "Vocabulary size V >= 2; the other V − 1 symbols share γ evenly.")
     var vocabulary: Int = 2
 
     @OptionGroup var numeric: NumericOptions
@@ -79,7 +79,7 @@ struct TemperatureCommand: ParsableCommand {
 
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
         if let probabilities, let theta {
-            let tempered = try userFacing { try applyTemperature(try probabilities.map(arithmetic.make), theta: try arithmetic.make(theta)) }
+            let tempered = try applyTemperature(try probabilities.map(arithmetic.make), theta: try arithmetic.make(theta))
             var r = Report(title: "Temperature applied to a probability vector")
             r.input("theta", theta)
             for (i, (p, q)) in zip(probabilities, tempered).enumerated() {
@@ -95,12 +95,12 @@ struct TemperatureCommand: ParsableCommand {
         r.input("vocabulary", vocabulary)
         if let theta {
             r.input("theta", theta)
-            let t = try userFacing { try temperedGamma(gamma: g, theta: try arithmetic.make(theta), vocabulary: vocabulary) }
+            let t = try temperedGamma(gamma: g, theta: try arithmetic.make(theta), vocabulary: vocabulary)
             r.result("tempered gamma", numeric.render(t))
             r.result("tempered confidence (1 - gamma')", numeric.render(t.integer(1) - t))
         } else if let targetGamma {
             r.input("target gamma", targetGamma)
-            let t = try userFacing { try temperature(gamma: g, targetGamma: try arithmetic.make(targetGamma), vocabulary: vocabulary) }
+            let t = try temperature(gamma: g, targetGamma: try arithmetic.make(targetGamma), vocabulary: vocabulary)
             r.result("theta", numeric.render(t))
         }
         return r

@@ -43,13 +43,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A JSON run configuration (see the discussion above).")
     var config: String?
 
-    @Option(help: "Total optimiser steps (overrides the configuration; default 3000).")
+    @Option(parsing: .unconditional, help: "Total optimiser steps (overrides the configuration; default 3000).")
     var steps: Int?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every this many steps.")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every this many steps.")
     var checkpointEvery: Int = 100
 
-    @Option(help: "Seed for initialisation and data (any unsigned 64-bit integer; default 1).")
+    @Option(parsing: .unconditional, help: "Seed for initialisation and data (any unsigned 64-bit integer; default 1).")
     var seed: UInt64?
 
     @Option(help: "Output directory (created if missing; must not hold another run unless resuming).")
@@ -73,17 +73,11 @@ struct TrainCommand: ParsableCommand {
         }
         if resume == nil && task == nil { throw ValidationError("--task is required (copy or parity)") }
         if !printConfig && out == nil { throw ValidationError("--out DIR is required") }
+        if let resume { try requireFileName(resume, "--resume") }
+        if let config { try requireFileName(config, "--config") }
     }
 
     func run() throws {
-        do {
-            try execute()
-        } catch let e as TransformerError {
-            throw TransformerCLIError(e.description)
-        }
-    }
-
-    private func execute() throws {
         let start: TrainingRunConfiguration.Start
         if let resume {
             start = .resume(checkpoint: resume)
@@ -91,22 +85,20 @@ struct TrainCommand: ParsableCommand {
             var run = RunConfig.defaults(for: task!)
             if let config {
                 let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: config)) } catch {
-                    throw TransformerCLIError("--config: cannot read \(config): \(error.localizedDescription)")
-                }
+                do { data = try readRegularFile(config) } catch { throw CommandFailure("--config", error) }
                 do {
                     run = try JSONDecoder().decode(RunConfig.self, from: data)
                 } catch let e as TransformerError {
-                    throw TransformerCLIError("--config \(config): \(e)")
+                    throw CommandFailure("--config \(config): \(e)")
                 } catch {
-                    throw TransformerCLIError("--config \(config): not a valid run configuration: \(TransformerCLI.describe(error))")
+                    throw CommandFailure("--config \(config): not a valid run configuration: \(TransformerCLI.describe(error))")
                 }
                 run.task.kind = task!
             }
             if let parityVariant { run.task.parityVariant = parityVariant }
             if let steps { run.training.steps = steps }
-            do { try run.validate() } catch let e as TransformerError {
-                throw TransformerCLIError("\(config.map { "--config \($0): " } ?? "")\(e)")
+            do { try run.validate() } catch {
+                throw CommandFailure("\(config.map { "--config \($0): " } ?? "")\(error)")
             }
             if printConfig {
                 print(try JSONValue(encoding: run).rendered())
@@ -114,15 +106,23 @@ struct TrainCommand: ParsableCommand {
             }
             start = .fresh(run, seed: seed ?? 1)
         }
-        var training = try TrainingRun(TrainingRunConfiguration(directory: out!, start: start, checkpointEvery: checkpointEvery, steps: steps))
+        var training: TrainingRun
+        do {
+            training = try TrainingRun(TrainingRunConfiguration(directory: out!, start: start, checkpointEvery: checkpointEvery, steps: steps))
+        } catch {
+            throw CommandFailure(resume == nil ? nil : "--resume", error)
+        }
         let saved = training.trainer.run
         if let task, task != saved.task.kind {
-            throw TransformerCLIError("--task \(task.rawValue) differs from the checkpoint's task \(saved.task.kind.rawValue)")
+            throw CommandFailure("--task \(task.rawValue) differs from the checkpoint's task \(saved.task.kind.rawValue)")
         }
         if let steps, let replaced = training.replacedSteps {
             TransformerCLI.printToStderr("note: --steps \(steps) changes the learning-rate schedule of the saved run "
                      + "(it was \(replaced) steps); the run will differ from an uninterrupted one")
         }
+        // Made here, once the run is set up and before training, so that a failure is told in
+        // the C library's words (the library's own attempt would be Foundation's).
+        try createOutputDirectory(out!, flag: "--out")
         let progress = TransformerProgress()
         let result: TrainingRunResult
         do {
@@ -130,14 +130,14 @@ struct TrainCommand: ParsableCommand {
         } catch let e as TrainingRunError {
             switch e {
             case let .alreadyComplete(step, total):
-                throw TransformerCLIError("the checkpoint is already at step \(step) of \(total); pass a larger --steps to continue")
+                throw CommandFailure("the checkpoint is already at step \(step) of \(total); pass a larger --steps to continue")
             case .cannotCreateDirectory:
-                throw TransformerCLIError("--out: \(e)")
+                throw CommandFailure("--out: \(e)")
             case let .directoryHoldsRun(path):
-                throw TransformerCLIError("--out \(path) already holds a run (metrics.csv); choose another directory or --resume")
+                throw CommandFailure("--out \(path) already holds a run (metrics.csv); choose another directory or --resume")
             }
-        } catch let e as FileWriteError {
-            throw TransformerCLIError(e.description)
+        } catch {
+            throw CommandFailure("--out", error)
         }
         progress.finish(result)
         print("wrote \(result.finalCheckpoint) after \(result.steps) steps; metrics in \(result.metrics)")

@@ -6,12 +6,6 @@ import Transformer
 extension TaskKind: ExpressibleByArgument {}
 extension ParityVariant: ExpressibleByArgument {}
 
-/// A user-facing error of the train and eval commands: printed as `Error: message`, exit status 1.
-struct TransformerCLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
-}
-
 /// Helpers shared by `train` and `eval`.
 enum TransformerCLI {
     static func printToStderr(_ s: String) {

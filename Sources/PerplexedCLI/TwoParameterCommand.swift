@@ -21,19 +21,19 @@ struct TwoParameterCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Base accuracy a, in [0, 1].", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Base accuracy a, in [0, 1].", transform: exactNumber)
     var accuracy: BigRational
 
-    @Option(help: "γ_r in [0, 1): right answers put 1 − γ_r on the truth.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "γ_r in [0, 1): right answers put 1 − γ_r on the truth.", transform: exactNumber)
     var gammaRight: BigRational
 
-    @Option(help: "γ_w in (0, 1): wrong answers leave γ_w on the truth.", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "γ_w in (0, 1): wrong answers leave γ_w on the truth.", transform: exactNumber)
     var gammaWrong: BigRational
 
-    @Option(help: "Shift Δ_r in [0, γ_r] of the right answers' confidence (default: 0).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Shift Δ_r in [0, γ_r] of the right answers' confidence (default: 0).", transform: exactNumber)
     var deltaRight: BigRational = 0
 
-    @Option(help: "Shift Δ_w in [0, γ_w] of the wrong answers' mass on the truth (default: 0).", transform: exactNumber)
+    @Option(parsing: .unconditional, help: "Shift Δ_w in [0, γ_w] of the wrong answers' mass on the truth (default: 0).", transform: exactNumber)
     var deltaWrong: BigRational = 0
 
     @OptionGroup var numeric: NumericOptions
@@ -57,7 +57,7 @@ struct TwoParameterCommand: ParsableCommand {
 
     func report<A: Arithmetic>(_ arithmetic: A) throws -> Report {
         let a = try arithmetic.make(accuracy), gr = try arithmetic.make(gammaRight), gw = try arithmetic.make(gammaWrong)
-        let c = try userFacing { try logPerplexity(accuracy: a, gammaRight: gr, gammaWrong: gw) }
+        let c = try logPerplexity(accuracy: a, gammaRight: gr, gammaWrong: gw)
         var r = Report(title: "Two-parameter model (gamma right, gamma wrong)")
         r.input("accuracy", accuracy)
         r.input("gamma right", gammaRight)
@@ -72,9 +72,7 @@ struct TwoParameterCommand: ParsableCommand {
             r.result("critical accuracy", numeric.render(a.integer(1)))
             r.notes.append("delta wrong = gamma wrong: wrong answers leave nothing on the truth, a' is the limit 1.")
         } else {
-            let critical = try userFacing {
-                try criticalAccuracy(accuracy: a, gammaRight: gr, gammaWrong: gw, deltaRight: try arithmetic.make(deltaRight), deltaWrong: try arithmetic.make(deltaWrong))
-            }
+            let critical = try criticalAccuracy(accuracy: a, gammaRight: gr, gammaWrong: gw, deltaRight: try arithmetic.make(deltaRight), deltaWrong: try arithmetic.make(deltaWrong))
             r.result("critical accuracy", numeric.render(critical))
             r.result("a' - a", numeric.render(critical - a))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MultiPrecision
 import Experiments
 import Prover
 import Reporting
@@ -14,8 +15,8 @@ struct VerifyCommand: AsyncParsableCommand {
             with outward-rounded interval arithmetic, splits undecided boxes, and ends with \
             "proved" (every box decided), "refuted" (a point where it fails, re-checked at four \
             times the precision) or "undecided" (budget exhausted). Identities are "checked" at \
-            every point of a grid; their proofs are algebraic (Proofs/). The exit code is \
-            non-zero if any verdict differs from the one the claim expects.
+            every point of a grid; their proofs are algebraic (Proofs/). The exit status is 2 \
+            if any verdict differs from the one the claim expects.
 
             Examples:
               perplexed verify                       # the whole catalogue
@@ -27,13 +28,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: "Claim ids to check (default: all). See --list.")
     var claims: [String] = []
 
-    @Option(help: "Most boxes to evaluate per claim before giving up (>= 1).")
+    @Option(parsing: .unconditional, help: "Most boxes to evaluate per claim before giving up (>= 1).")
     var budget: Int = 400_000
 
-    @Option(name: .customLong("time-limit"), help: "Seconds per claim before giving up (> 0).")
-    var timeLimit: Double?
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Seconds per claim before giving up, in (0, 86400].", transform: exactNumber)
+    var timeLimit: BigRational?
 
-    @Option(help: "Binary precision of the box evaluations (counterexamples are re-checked at 4x).")
+    @Option(parsing: .unconditional, help: "Binary precision of the box evaluations (counterexamples are re-checked at 4x).")
     var precision: Int = 128
 
     @Option(help: "Output format: text or json.")
@@ -47,10 +48,11 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// The library's configuration with these arguments.
     var verification: VerificationConfiguration {
-        VerificationConfiguration(claims: claims, budget: budget, timeLimit: timeLimit, precision: precision)
+        VerificationConfiguration(claims: claims, budget: budget, timeLimit: timeLimit?.doubleApproximation, precision: precision)
     }
 
     func validate() throws {
+        if let timeLimit { try require(timeLimit > 0 && timeLimit <= 86400, "--time-limit", "in (0, 86400] seconds", timeLimit) }
         try flagged { try verification.validate() }
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json for verify, got \(format.rawValue)") }
         do { _ = try Verification.selectedClaims(verification) } catch { throw ValidationError(error.description) }
@@ -73,6 +75,6 @@ struct VerifyCommand: AsyncParsableCommand {
             if details { for entry in result.entries { print(result.details(entry)) } }
             print(result.text(), terminator: "")
         }
-        if result.failures > 0 { throw ExitCode(1) }
+        if result.failures > 0 { throw ExitCode(2) }
     }
 }

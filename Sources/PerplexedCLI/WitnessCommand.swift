@@ -26,16 +26,16 @@ struct WitnessCommand: ParsableCommand {
 
     @OptionGroup var source: ModelSourceOptions
 
-    @Option(help: "N, the number of bits: 1…524287 (the prompt and copy, 2N + 1 tokens or more, must also fit the model). A long run prints its estimated time and memory first; one that cannot fit in memory is refused.")
+    @Option(parsing: .unconditional, help: "N, the number of bits: 1…524287 (the prompt and copy, 2N + 1 tokens or more, must also fit the model). A long run prints its estimated time and memory first; one that cannot fit in memory is refused.")
     var length: Int
 
-    @Option(help: "The flipped position J, 1-based (default N, the last bit).")
+    @Option(parsing: .unconditional, help: "The flipped position J, 1-based (default N, the last bit).")
     var flip: Int?
 
     @Option(help: "The base bitstring α_N as 0s and 1s (default N zeros), or 'random' for uniform random bits from --seed.")
     var base: String?
 
-    @Option(help: "Seed for --base random.")
+    @Option(parsing: .unconditional, help: "Seed for --base random.")
     var seed: UInt64 = 1
 
     @Flag(help: "Build one witness per flipped position J = 1…N and print a table.")
@@ -47,11 +47,11 @@ struct WitnessCommand: ParsableCommand {
     @Option(help: "Also write the JSON witness (with the float32 logits) to this file.")
     var out: String?
 
-    @Option(help: "Bits of the interval arithmetic for the certified recomputation.")
+    @Option(parsing: .unconditional, help: "Bits of the interval arithmetic for the certified recomputation.")
     var precision: Int = 128
 
     func validate() throws {
-        if let out, out.isEmpty { throw ValidationError("--out needs a file name, got an empty value") }
+        if let out { try requireFileName(out, "--out") }
         guard length >= 1 else { throw ValidationError("--length must be >= 1, got \(length)") }
         // Checked before the model loads: the largest copy any model takes (2N + 1 ≤ 2^20 tokens).
         guard length <= CopyModel.lengthLimit else { throw ValidationError("--length must be in 1…\(CopyModel.lengthLimit), got \(length)") }
@@ -67,7 +67,7 @@ struct WitnessCommand: ParsableCommand {
 
     func run() throws {
         var (model, prompting) = try source.load()
-        do { try checkLength(length, model: model, prompting: prompting) } catch { throw flaggedLengthError(error, flag: "--length") }
+        try checkLength(length, model: model, prompting: prompting, flag: "--length")
         let alpha: [Int]
         if base == "random" {
             var generator = SplitMix64(seed: seed)
@@ -80,19 +80,14 @@ struct WitnessCommand: ParsableCommand {
             let witnesses = try (1...length).map { try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: $0, precision: precision) }
             let table = WitnessReport.flipTable(witnesses)
             let records = witnesses.map { WitnessReport.json($0, includeLogits: false) }
-            if let out { try AtomicFile.write(JSONValue.array(records).rendered() + "\n", to: out) }
+            if let out { try write(JSONValue.array(records).rendered() + "\n", to: out, flag: "--out") }
             print(format == .json ? JSONValue.array(records).rendered() : table.rendered(as: .text), terminator: format == .json ? "\n" : "")
             return
         }
         let w = try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: flip, precision: precision)
         let json = WitnessReport.json(w)
-        if let out { try AtomicFile.write(json.rendered() + "\n", to: out) }
+        if let out { try write(json.rendered() + "\n", to: out, flag: "--out") }
         print(format == .json ? json.rendered() : WitnessReport.summary(w))
         if w.certified.withinBound == false { throw ExitCode(2) }
     }
-}
-
-/// A length the model cannot take, as a validation error naming `flag`.
-func flaggedLengthError(_ error: any Error, flag: String) -> ValidationError {
-    ValidationError("\(flag): \((error as? ValidationError)?.message ?? "\(error)")")
 }

@@ -17,6 +17,8 @@ struct ModelSourceOptions: ParsableArguments {
         guard (checkpoint == nil) != (model == nil) else {
             throw ValidationError("give exactly one of --checkpoint FILE (a trained copy model) or --model FILE.gguf (Gemma 3)")
         }
+        if let checkpoint { try requireFileName(checkpoint, "--checkpoint") }
+        if let model { try requireFileName(model, "--model") }
     }
 
     /// Loads the model and the way it is asked to copy.
@@ -25,10 +27,10 @@ struct ModelSourceOptions: ParsableArguments {
         let flag = model == nil ? "--checkpoint" : "--model"
         do {
             return try CopyModel.load(source)
-        } catch .noSuchFile {
-            throw ValidationError("\(flag): \(CopyModelError.noSuchFile(source.path))")
+        } catch .unreadable(let path, let reason) where reason.contains(path) {
+            throw CommandFailure("\(flag): \(reason)")  // the reason names the file already
         } catch {
-            throw ValidationError("\(flag) \(error)")
+            throw CommandFailure(flag, error)
         }
     }
 }
@@ -41,12 +43,12 @@ func parseBits(_ text: String) throws -> [Int] {
     return text.map { $0 == "1" ? 1 : 0 }
 }
 
-/// Checks that a copy of length N fits the model (learned absolute positions are bounded).
-func checkLength(_ n: Int, model: CopyModel, prompting: any CopyPrompting) throws {
-    guard n >= 1 else { throw ValidationError("--length must be >= 1, got \(n)") }
+/// Checks that a copy of length N fits the model (learned absolute positions are bounded): a
+/// runtime failure naming `flag`, since only the model file decides it.
+func checkLength(_ n: Int, model: CopyModel, prompting: any CopyPrompting, flag: String) throws {
     do {
         try model.checkLength(n, prompting: prompting)
-    } catch let error as CopyModelError {
-        throw ValidationError(error.description)
+    } catch {
+        throw CommandFailure(flag, error)
     }
 }

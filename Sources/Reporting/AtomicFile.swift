@@ -107,7 +107,7 @@ public enum AtomicFile {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw FileWriteError(path: path, reason: "cannot create directory \(directory.path): \(error.localizedDescription)")
+            throw FileWriteError(path: path, reason: "cannot create directory \(directory.path): \(fileErrorReason(error))")
         }
         let temporary = directory.appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))").path

@@ -103,11 +103,19 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Reads and validates a checkpoint file.
     public static func load(from url: URL) throws -> Checkpoint {
+        // Only a regular file is read (a FIFO or a terminal would block), and a failure is told
+        // in the C library's words ("No such file or directory"), not Foundation's generic ones.
+        func failure(_ reason: String) -> TransformerError { .io("cannot read checkpoint \(url.path): \(reason)") }
+        var status = stat()
+        guard stat(url.path, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw failure(status.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TransformerError.io("cannot read checkpoint \(url.path): \(error.localizedDescription)")
+            throw failure(error.localizedDescription)
         }
         return try parse(data, name: url.path)
     }

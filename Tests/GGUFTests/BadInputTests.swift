@@ -32,6 +32,14 @@ func expectProblem(_ bytes: [UInt8], _ matches: (GGUFError.Problem) -> Bool, sou
         #expect(throws: GGUFError(path: "/tmp", .unreadable("not a regular file"))) { try GGUFFile(path: "/tmp") }
     }
 
+    /// A FIFO with no writer is refused at once: opening it for reading must not wait.
+    @Test(.timeLimit(.minutes(1))) func fifoIsRefusedWithoutWaiting() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(throws: GGUFError(path: path, .unreadable("not a regular file"))) { try GGUFFile(path: path) }
+    }
+
     @Test func notGGUF() throws {
         try expectProblem(Array("hello, world\n".utf8)) { $0 == .notGGUF }
         try expectProblem([]) { $0 == .notGGUF }

@@ -38,13 +38,13 @@ extension RegionsConfiguration.Panels: ExpressibleByArgument {}
 
 /// `--precision`, `--certified` and `--digits`, shared by every numeric subcommand.
 struct NumericOptions: ParsableArguments {
-    @Option(help: "Binary precision in bits of the arbitrary-precision arithmetic (2…16777216).")
+    @Option(parsing: .unconditional, help: "Binary precision in bits of the arbitrary-precision arithmetic (2…16777216).")
     var precision: Int = 256
 
     @Flag(help: "Print certified enclosures [lower, upper], rounded outward, instead of rounded values.")
     var certified = false
 
-    @Option(help: "Significant decimal digits to print (1…1000).")
+    @Option(parsing: .unconditional, help: "Significant decimal digits to print (1…1000).")
     var digits: Int = 20
 
     func validate() throws {
@@ -84,15 +84,48 @@ extension NumericOptions {
     }
 }
 
-/// Turns a library error into a clean command-line failure (message, non-zero exit).
-func userFacing<R>(_ body: () throws -> R) throws -> R {
+/// Runs a computation at `precision` bits (as `--precision` gives it).
+///
+/// The inputs were checked exactly in `validate()`, so a computation that still fails (an
+/// enclosure too wide to pass a range check, to separate a root, or to keep a logarithm's
+/// argument positive) failed for want of precision, not for a wrong input. The failure then says
+/// so and names the lowest doubling of the precision that decides, found by trying doublings up
+/// to twice the precision given or 4096 bits, whichever is more (at most 65536 bits, so that the
+/// search stays short).
+func decided<R>(at precision: Int, _ body: (Int) throws -> R) throws -> R {
     do {
-        return try body()
-    } catch let error as ParameterError {
-        throw ValidationError(error.description)
-    } catch let error as MultiPrecisionError {
-        throw ValidationError(error.description)
-    } catch let RootError.undecided(what) {
-        throw ValidationError("could not certify \(what); raise --precision")
+        return try body(precision)
+    } catch {
+        guard let reason = undecided(error), Precision.range.contains(precision) else { throw error }
+        let ceiling = min(65536, Precision.range.upperBound, max(4096, 2 * precision))
+        var higher = 2 * precision
+        while higher <= ceiling {
+            if (try? body(higher)) != nil {
+                throw CommandFailure("--precision \(precision) is too low: \(reason); try --precision \(higher)")
+            }
+            higher *= 2
+        }
+        let tried = 2 * precision <= ceiling ? ", nor can any precision up to \(ceiling)" : ""
+        throw CommandFailure("--precision \(precision) cannot decide\(tried): \(reason)")
+    }
+}
+
+/// Why a computation on exactly checked inputs failed at its precision, or nil when `error` is
+/// not a failure of precision.
+private func undecided(_ error: any Error) -> String? {
+    switch error {
+    case let error as ParameterError where error.parameter == "precision":
+        return "it must be \(error.requirement)"
+    case let error as ParameterError:
+        return "the rounded \(error.parameter) \(error.value) is not certainly \(error.requirement)"
+    case RootError.undecided(let what):
+        return "could not certify \(what)"
+    case let error as MultiPrecisionError:
+        switch error {
+        case .domain, .divisionByZero, .notFinite: return error.description
+        case .malformedNumber, .precisionOutOfRange, .digitsOutOfRange: return nil
+        }
+    default:
+        return nil
     }
 }

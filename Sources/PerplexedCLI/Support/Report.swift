@@ -64,8 +64,11 @@ let half = try! BigRational(1, 2)
 
 extension NumericOptions {
     /// Runs `body` in the chosen arithmetic: certified intervals or rounded BigFloats.
+    /// A failure for want of precision names the precision that decides (see ``decided(at:_:)``).
     func compute(_ body: (any Arithmetic) throws -> Report) throws -> Report {
-        certified ? try body(IntervalArithmetic(precision: precision)) : try body(FloatArithmetic(precision: precision))
+        try decided(at: precision) { bits in
+            certified ? try body(IntervalArithmetic(precision: bits)) : try body(FloatArithmetic(precision: bits))
+        }
     }
 }
 
