@@ -6,11 +6,11 @@ import Reporting
 public struct ModelBenchmarkConfiguration: Sendable, Equatable {
     /// The Gemma 3 GGUF file to time.
     public var model: String
-    /// Prompt lengths to time (each >= 1). Default: 512, 1024.
+    /// Prompt lengths to time (each in 1…1048576, and within the model's context). Default: 512, 1024.
     public var promptLengths: [Int]
-    /// Greedy decoding steps to time after a 16-token prompt (>= 0). Default: 64.
+    /// Greedy decoding steps to time after a 16-token prompt (0…1048576, within the context). Default: 64.
     public var decode: Int
-    /// Runs per measurement (>= 1); the best is kept. Default: 3.
+    /// Runs per measurement (1…1000); the best is kept. Default: 3.
     public var repeats: Int
     /// Threads (nil: all active cores). Default: nil.
     public var threads: Int?
@@ -24,14 +24,14 @@ public struct ModelBenchmarkConfiguration: Sendable, Equatable {
         self.threads = threads
     }
 
-    /// Throws the first field outside its range: a prompt length below 1, negative decoding
-    /// steps or fewer than one repeat.
+    /// Throws the first field outside its range: prompt lengths in 1…1048576, decoding steps in
+    /// 0…1048576, repeats in 1…1000 (the model's context is checked when it is loaded).
     public func validate() throws(ConfigurationError) {
-        if let bad = promptLengths.first(where: { $0 < 1 }) {
-            try ConfigurationError.require(false, "promptLengths", element: "length", "must be >= 1", bad)
+        if let bad = promptLengths.first(where: { !(1...1_048_576).contains($0) }) {
+            try ConfigurationError.require(false, "promptLengths", element: "length", "must be in 1…1048576", bad)
         }
-        try ConfigurationError.require(decode >= 0, "decode", "must be >= 0", decode)
-        try ConfigurationError.require(repeats >= 1, "repeats", "must be >= 1", repeats)
+        try ConfigurationError.require((0...1_048_576).contains(decode), "decode", "must be in 0…1048576", decode)
+        try ConfigurationError.require((1...1000).contains(repeats), "repeats", "must be in 1…1000", repeats)
     }
 }
 

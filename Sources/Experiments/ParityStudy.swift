@@ -6,7 +6,7 @@ import Witnesses
 
 /// The parity study's settings (the paper's Fig. 4). The defaults are the paper's.
 public struct ParityStudyConfiguration: Sendable, Equatable {
-    /// Training steps (>= 1). Default: 5000.
+    /// Training steps (1…100000000, at most 10,000 checkpoints). Default: 5000.
     public var steps: Int
     /// Evaluate a checkpoint every this many steps (>= 1; at least 3 checkpoints). Default: 100.
     public var checkpointEvery: Int
@@ -14,9 +14,9 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
     public var maxLength: Int
     /// Length of the out-of-distribution strings, in 1…4096. Default: 128.
     public var oodLength: Int
-    /// In-distribution evaluation strings (>= 1). Default: 512.
+    /// In-distribution evaluation strings (1…1000000). Default: 512.
     public var idSequences: Int
-    /// Out-of-distribution evaluation strings (>= 1). Default: 128.
+    /// Out-of-distribution evaluation strings (1…1000000). Default: 128.
     public var oodSequences: Int
     /// Seed for the weights, the training data and the evaluation strings. Default: 1.
     public var seed: UInt64
@@ -42,15 +42,19 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
 
     /// Throws the first field outside its range.
     public func validate() throws(ConfigurationError) {
-        try ConfigurationError.require(steps >= 1, "steps", "must be >= 1", steps)
+        try ConfigurationError.require((1...100_000_000).contains(steps), "steps", "must be in 1…100000000", steps)
         try ConfigurationError.require(checkpointEvery >= 1, "checkpointEvery", "must be >= 1", checkpointEvery)
         guard steps / checkpointEvery >= 3 else {
             throw ConfigurationError(["steps", "checkpointEvery"], "must give at least 3 checkpoints to correlate", got: "\(steps / checkpointEvery)")
         }
+        // Every checkpoint is evaluated on every string: bound the product's first factor.
+        guard steps / checkpointEvery <= 10_000 else {
+            throw ConfigurationError(["steps", "checkpointEvery"], "must give at most 10000 checkpoints", got: "\(steps / checkpointEvery)")
+        }
         try ConfigurationError.require((1...256).contains(maxLength), "maxLength", "must be in 1…256", maxLength)
         try ConfigurationError.require((1...4096).contains(oodLength), "oodLength", "must be in 1…4096", oodLength)
-        try ConfigurationError.require(idSequences >= 1, "idSequences", "must be >= 1", idSequences)
-        try ConfigurationError.require(oodSequences >= 1, "oodSequences", "must be >= 1", oodSequences)
+        try ConfigurationError.require((1...1_000_000).contains(idSequences), "idSequences", "must be in 1…1000000", idSequences)
+        try ConfigurationError.require((1...1_000_000).contains(oodSequences), "oodSequences", "must be in 1…1000000", oodSequences)
     }
 }
 

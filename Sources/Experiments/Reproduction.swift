@@ -26,9 +26,9 @@ public struct ReproductionConfiguration: Sendable {
     public var gemma: String?
     /// The copy model's architecture. Default: `TransformerConfig`'s (a RoPE model).
     public var copyModel: TransformerConfig
-    /// Training steps of the copy model: 3000, 1500 when quick.
+    /// Training steps of the copy model (1…100000000): 3000, 1500 when quick.
     public var copySteps: Int
-    /// Strings of each length 1…16 on which the copy model's accuracy is measured. Default: 64.
+    /// Strings of each length 1…16 on which the copy model's accuracy is measured (1…1000000). Default: 64.
     public var copyEvaluationStrings: Int
     /// Lengths of the copy witnesses: 16…1024, 16…512 when quick.
     public var copyLengths: [Int]
@@ -40,7 +40,7 @@ public struct ReproductionConfiguration: Sendable {
     public var parity: ParityStudyConfiguration
     /// Whether to train one copy model per position scheme: true, false when quick.
     public var positionSchemes: Bool
-    /// Boxes the prover may split per claim. Default: 400,000.
+    /// Boxes the prover may split per claim (1…100000000). Default: 400,000.
     public var proverBoxes: Int
 
     /// The paper's settings, or with `quick` the shorter run; every derived setting may be changed afterwards.
@@ -63,13 +63,13 @@ public struct ReproductionConfiguration: Sendable {
     /// Throws the first field outside its range (the nested configurations included).
     public func validate() throws(ConfigurationError) {
         try ConfigurationError.require(!directory.isEmpty, "directory", "must name a directory", "an empty value")
-        try ConfigurationError.require(copySteps >= 1, "copySteps", "must be >= 1", copySteps)
-        try ConfigurationError.require(copyEvaluationStrings >= 1, "copyEvaluationStrings", "must be >= 1", copyEvaluationStrings)
+        try ConfigurationError.require((1...100_000_000).contains(copySteps), "copySteps", "must be in 1…100000000", copySteps)
+        try ConfigurationError.require((1...1_000_000).contains(copyEvaluationStrings), "copyEvaluationStrings", "must be in 1…1000000", copyEvaluationStrings)
         try CopySweepConfiguration(lengths: copyLengths).validate()
         try CopySweepConfiguration(lengths: gemmaLengths).validate()
         try temperature.validate()
         try parity.validate()
-        try ConfigurationError.require(proverBoxes >= 1, "proverBoxes", "must be >= 1", proverBoxes)
+        try ConfigurationError.require((1...100_000_000).contains(proverBoxes), "proverBoxes", "must be in 1…100000000", proverBoxes)
     }
 }
 

@@ -5,11 +5,11 @@ import Witnesses
 /// The temperature sweep's settings: sampling copies at temperature θ (Remark 3.4, Remark 3.5,
 /// Prop. 3.6). The defaults are the paper-settings reproduction's.
 public struct TemperatureSweepConfiguration: Sendable, Equatable {
-    /// Lengths N (each >= 1). Default: 16, 64, 256.
+    /// Lengths N (each in 1…524287). Default: 16, 64, 256.
     public var lengths: [Int]
     /// Temperatures θ (each > 0 and finite). Default: 0.5, 1, 2.
     public var thetas: [Double]
-    /// Sampled copies per (N, θ), >= 1. Default: 1000.
+    /// Sampled copies per (N, θ), 1…1000000. Default: 1000.
     public var samples: Int
     /// Seed of the samples. Default: 1.
     public var seed: UInt64
@@ -30,12 +30,14 @@ public struct TemperatureSweepConfiguration: Sendable, Equatable {
     /// Throws the first field outside its range.
     public func validate() throws(ConfigurationError) {
         try ConfigurationError.require(!lengths.isEmpty, "lengths", "must list at least one length", "none")
-        if let bad = lengths.first(where: { $0 < 1 }) { try ConfigurationError.require(false, "lengths", element: "length", "must be >= 1", bad) }
+        if let bad = lengths.first(where: { !(1...CopyModel.lengthLimit).contains($0) }) {
+            try ConfigurationError.require(false, "lengths", element: "length", "must be in 1…\(CopyModel.lengthLimit)", bad)
+        }
         try ConfigurationError.require(!thetas.isEmpty, "thetas", "must list at least one temperature", "none")
         if let bad = thetas.first(where: { !($0 > 0 && $0.isFinite) }) {
             try ConfigurationError.require(false, "thetas", element: "temperature", "must be > 0 and finite", bad)
         }
-        try ConfigurationError.require(samples >= 1, "samples", "must be >= 1", samples)
+        try ConfigurationError.require((1...1_000_000).contains(samples), "samples", "must be in 1…1000000", samples)
     }
 }
 

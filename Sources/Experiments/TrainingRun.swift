@@ -35,7 +35,7 @@ public struct TrainingRunConfiguration: Sendable, Equatable {
     public func validate() throws(ConfigurationError) {
         try ConfigurationError.require(!directory.isEmpty, "directory", "must name a directory", "an empty value")
         try ConfigurationError.require(checkpointEvery >= 1, "checkpointEvery", "must be >= 1", checkpointEvery)
-        if let steps { try ConfigurationError.require(steps >= 1, "steps", "must be >= 1", steps) }
+        if let steps { try ConfigurationError.require((1...100_000_000).contains(steps), "steps", "must be in 1…100000000", steps) }
     }
 }
 

@@ -7,7 +7,7 @@ import Reporting
 public struct VerificationConfiguration: Sendable, Equatable {
     /// Claim ids to check (empty: the whole catalogue). Default: empty.
     public var claims: [String]
-    /// Most boxes to evaluate per claim before giving up (>= 1). Default: 400,000.
+    /// Most boxes to evaluate per claim before giving up (1…100000000). Default: 400,000.
     public var budget: Int
     /// Seconds per claim before giving up (> 0; nil: no limit). Default: nil.
     public var timeLimit: Double?
@@ -24,7 +24,7 @@ public struct VerificationConfiguration: Sendable, Equatable {
 
     /// Throws the first setting outside its range; unknown claim ids are ``VerificationError``s of ``Verification/run(_:progress:)``.
     public func validate() throws(ConfigurationError) {
-        try ConfigurationError.require(budget >= 1, "budget", "must be at least 1 box", budget)
+        try ConfigurationError.require((1...100_000_000).contains(budget), "budget", "must be in 1…100000000 boxes", budget)
         if let timeLimit { try ConfigurationError.require(timeLimit > 0, "timeLimit", "must be > 0 seconds", timeLimit) }
         try ConfigurationError.require((16...4096).contains(precision), "precision", "must be in 16…4096 bits for the prover", precision)
     }

@@ -21,13 +21,13 @@ struct ModelBenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A Gemma 3 GGUF file (default: the fetched gemma3-270m).", valueName: "FILE"))
     var model: String?
 
-    @Option(parsing: .upToNextOption, help: "Prompt lengths to time.")
+    @Option(parsing: .upToNextOption, help: "Prompt lengths to time, each in 1…1048576 and within the model's context.")
     var promptLengths: [Int] = ModelBenchmarkConfiguration(model: "").promptLengths
 
-    @Option(parsing: .unconditional, help: "Greedy decoding steps to time.")
+    @Option(parsing: .unconditional, help: "Greedy decoding steps to time, 0…1048576 and within the model's context.")
     var decode: Int = ModelBenchmarkConfiguration(model: "").decode
 
-    @Option(parsing: .unconditional, help: "Runs per measurement; the best is kept.")
+    @Option(parsing: .unconditional, help: "Runs per measurement, 1…1000; the best is kept.")
     var repeats: Int = ModelBenchmarkConfiguration(model: "").repeats
 
     @Option(parsing: .unconditional, help: "Threads (default: all active cores).")

@@ -46,10 +46,10 @@ struct ParityStudyCommand: ParsableCommand {
 }
 
 struct ParityStudyOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Training steps (>= 1).")
+    @Option(parsing: .unconditional, help: "Training steps, 1…100000000.")
     var steps: Int = ParityStudyConfiguration().steps
 
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Evaluate a checkpoint every this many steps (>= 1).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Evaluate a checkpoint every this many steps (>= 1; 3 to 10,000 checkpoints in all).")
     var checkpointEvery: Int = ParityStudyConfiguration().checkpointEvery
 
     @Option(name: .customLong("max-length"), parsing: .unconditional, help: "Longest training (and in-distribution) bit string.")
@@ -58,10 +58,10 @@ struct ParityStudyOptions: ParsableArguments {
     @Option(name: .customLong("ood-length"), parsing: .unconditional, help: "Length of the out-of-distribution strings.")
     var oodLength: Int = ParityStudyConfiguration().oodLength
 
-    @Option(name: .customLong("id-sequences"), parsing: .unconditional, help: "In-distribution evaluation strings.")
+    @Option(name: .customLong("id-sequences"), parsing: .unconditional, help: "In-distribution evaluation strings, 1…1000000.")
     var idSequences: Int = ParityStudyConfiguration().idSequences
 
-    @Option(name: .customLong("ood-sequences"), parsing: .unconditional, help: "Out-of-distribution evaluation strings.")
+    @Option(name: .customLong("ood-sequences"), parsing: .unconditional, help: "Out-of-distribution evaluation strings, 1…1000000.")
     var oodSequences: Int = ParityStudyConfiguration().oodSequences
 
     @Option(parsing: .unconditional, help: "Seed for the weights, the training data and the evaluation strings.")

@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A JSON run configuration (see the discussion above).")
     var config: String?
 
-    @Option(parsing: .unconditional, help: "Total optimiser steps (overrides the configuration; default 3000).")
+    @Option(parsing: .unconditional, help: "Total optimiser steps, 1…100000000 (overrides the configuration; default 3000).")
     var steps: Int?
 
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Write a checkpoint every this many steps.")

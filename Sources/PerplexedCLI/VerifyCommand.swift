@@ -28,7 +28,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: "Claim ids to check (default: all). See --list.")
     var claims: [String] = []
 
-    @Option(parsing: .unconditional, help: "Most boxes to evaluate per claim before giving up (>= 1).")
+    @Option(parsing: .unconditional, help: "Most boxes to evaluate per claim before giving up, 1…100000000.")
     var budget: Int = 400_000
 
     @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Seconds per claim before giving up, in (0, 86400].", transform: exactNumber)

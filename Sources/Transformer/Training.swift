@@ -69,6 +69,22 @@ public struct RunConfig: Codable, Sendable, Equatable {
         RunConfig(task: TaskSpec(kind: kind))
     }
 
+    /// The most memory a training run may need: 16 GiB. Checked before anything is allocated,
+    /// so an oversized configuration is an error, not a crash.
+    public static let trainingMemoryLimit = 16 * Double(1 << 30)
+
+    /// Bytes a training run holds (an estimate, computed without allocating): four float32
+    /// copies of the parameters (values, gradients, Adam's two moments) and one batch's
+    /// activations, about 16·dModel + 2·mlpHidden + 2·heads·T floats per position and layer plus
+    /// two rows of logits per position.
+    public var trainingBytes: Double {
+        let t = Double(task.sequenceLength(bits: task.maxLength)), positions = Double(training.batchSize) * t
+        let perLayer = 16 * Double(model.dModel) + 2 * Double(model.mlpHidden) + 2 * Double(model.heads) * t
+        let activations = positions * (Double(model.layers) * perLayer + 2 * Double(model.vocabSize))
+        return 4 * (4 * Double(ParameterLayout(model).count) + activations)
+    }
+
+    /// Throws naming the first field out of range, or the combination that needs too much memory.
     public func validate() throws {
         try model.validate()
         try task.validate()
@@ -85,6 +101,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
             throw TransformerError.invalidConfiguration(
                 "batchSize × heads × layers × (sequence length)² attention probabilities would need "
                     + "\(Int(attentionBytes / Double(1 << 30))) GiB (limit 4 GiB); reduce maxLength (\(task.maxLength)) or batchSize (\(training.batchSize))")
+        }
+        if trainingBytes > Self.trainingMemoryLimit {
+            throw TransformerError.invalidConfiguration(
+                "training this model needs about \(Int((trainingBytes / Double(1 << 30)).rounded(.up))) GiB "
+                    + "(\(ParameterLayout(model).count) parameters, each held 4 times, and one batch's activations; limit 16 GiB); "
+                    + "reduce dModel, layers, mlpHidden, vocabSize or batchSize")
         }
         if model.position == .learned && task.sequenceLength(bits: task.maxLength) > model.maxPositions {
             throw TransformerError.invalidConfiguration(

@@ -189,12 +189,21 @@ let tinyCopyModel: TransformerModel = {
 
 @Suite struct ParityAndTemperatureTests {
     @Test("invalid parity settings name the field, range and value") func invalidParity() {
-        #expect(throws: ConfigurationError(["steps"], "must be >= 1", got: "0")) { try ParityStudyConfiguration(steps: 0).validate() }
+        #expect(throws: ConfigurationError(["steps"], "must be in 1…100000000", got: "0")) { try ParityStudyConfiguration(steps: 0).validate() }
+        #expect(throws: ConfigurationError(["steps"], "must be in 1…100000000", got: "9223372036854775807")) {
+            try ParityStudyConfiguration(steps: .max).validate()
+        }
+        #expect(throws: ConfigurationError(["steps", "checkpointEvery"], "must give at most 10000 checkpoints", got: "10001")) {
+            try ParityStudyConfiguration(steps: 10001, checkpointEvery: 1).validate()
+        }
+        #expect(throws: ConfigurationError(["idSequences"], "must be in 1…1000000", got: "1000001")) {
+            try ParityStudyConfiguration(idSequences: 1_000_001).validate()
+        }
         #expect(throws: ConfigurationError(["steps", "checkpointEvery"], "must give at least 3 checkpoints to correlate", got: "2")) {
             try ParityStudy.run(ParityStudyConfiguration(steps: 10, checkpointEvery: 5))
         }
         #expect(throws: ConfigurationError(["maxLength"], "must be in 1…256", got: "300")) { try ParityStudyConfiguration(maxLength: 300).validate() }
-        #expect(throws: ConfigurationError(["oodSequences"], "must be >= 1", got: "0")) { try ParityStudyConfiguration(oodSequences: 0).validate() }
+        #expect(throws: ConfigurationError(["oodSequences"], "must be in 1…1000000", got: "0")) { try ParityStudyConfiguration(oodSequences: 0).validate() }
         #expect(ParityStudyConfiguration() == ParityStudyConfiguration(steps: 5000, checkpointEvery: 100, maxLength: 16, oodLength: 128,
                                                                         idSequences: 512, oodSequences: 128, seed: 1))
     }
@@ -203,7 +212,10 @@ let tinyCopyModel: TransformerModel = {
         #expect(throws: ConfigurationError(["thetas"], element: "temperature", "must be > 0 and finite", got: "0.0")) {
             try TemperatureSweepConfiguration(thetas: [1, 0]).validate()
         }
-        #expect(throws: ConfigurationError(["samples"], "must be >= 1", got: "0")) { try TemperatureSweepConfiguration(samples: 0).validate() }
+        #expect(throws: ConfigurationError(["samples"], "must be in 1…1000000", got: "0")) { try TemperatureSweepConfiguration(samples: 0).validate() }
+        #expect(throws: ConfigurationError(["lengths"], element: "length", "must be in 1…524287", got: "524288")) {
+            try TemperatureSweepConfiguration(lengths: [16, 524_288]).validate()
+        }
     }
 }
 
@@ -312,7 +324,7 @@ let tinyCopyModel: TransformerModel = {
     @Test("a reproduction refuses bad settings and an unusable directory with typed errors") func invalid() async throws {
         var c = Self.configuration("invalid")
         c.copySteps = 0
-        await #expect(throws: ConfigurationError(["copySteps"], "must be >= 1", got: "0")) { _ = try await Reproduction(c).run() }
+        await #expect(throws: ConfigurationError(["copySteps"], "must be in 1…100000000", got: "0")) { _ = try await Reproduction(c).run() }
         var d = Self.configuration("invalid")
         d.directory = "/proc/no/such/dir"
         do {

@@ -73,7 +73,7 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
         #expect(throws: ConfigurationError(["checkpointEvery"], "must be >= 1", got: "0")) {
             try TrainingRun(TrainingRunConfiguration(directory: dir, start: .fresh(tinyRun(steps: 2)), checkpointEvery: 0))
         }
-        #expect(throws: ConfigurationError(["steps"], "must be >= 1", got: "-1")) {
+        #expect(throws: ConfigurationError(["steps"], "must be in 1…100000000", got: "-1")) {
             try TrainingRunConfiguration(directory: dir, start: .fresh(tinyRun(steps: 2)), steps: -1).validate()
         }
         var run = try TrainingRun(TrainingRunConfiguration(directory: dir, start: .fresh(tinyRun(steps: 1))))
@@ -146,12 +146,16 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
 @Suite struct ModelBenchmarkTests {
     @Test("the benchmark refuses zero or negative sizes, naming the field, its range and the value") func invalid() {
         let model = "/nonexistent.gguf"
-        #expect(throws: ConfigurationError(["promptLengths"], element: "length", "must be >= 1", got: "0")) {
+        #expect(throws: ConfigurationError(["promptLengths"], element: "length", "must be in 1…1048576", got: "0")) {
             try ModelBenchmark.run(ModelBenchmarkConfiguration(model: model, promptLengths: [16, 0]))
         }
-        #expect(throws: ConfigurationError(["decode"], "must be >= 0", got: "-1")) { try ModelBenchmarkConfiguration(model: model, decode: -1).validate() }
-        #expect(throws: ConfigurationError(["repeats"], "must be >= 1", got: "0")) { try ModelBenchmarkConfiguration(model: model, repeats: 0).validate() }
-        #expect(throws: ConfigurationError(["repeats"], "must be >= 1", got: "-1")) { try ModelBenchmarkConfiguration(model: model, repeats: -1).validate() }
+        #expect(throws: ConfigurationError(["decode"], "must be in 0…1048576", got: "-1")) { try ModelBenchmarkConfiguration(model: model, decode: -1).validate() }
+        #expect(throws: ConfigurationError(["repeats"], "must be in 1…1000", got: "0")) { try ModelBenchmarkConfiguration(model: model, repeats: 0).validate() }
+        #expect(throws: ConfigurationError(["repeats"], "must be in 1…1000", got: "-1")) { try ModelBenchmarkConfiguration(model: model, repeats: -1).validate() }
+        #expect(throws: ConfigurationError(["repeats"], "must be in 1…1000", got: "1001")) { try ModelBenchmarkConfiguration(model: model, repeats: 1001).validate() }
+        #expect(throws: ConfigurationError(["decode"], "must be in 0…1048576", got: "1048577")) {
+            try ModelBenchmarkConfiguration(model: model, decode: 1_048_577).validate()
+        }
         #expect(throws: Never.self) { try ModelBenchmarkConfiguration(model: model, promptLengths: [1], decode: 0, repeats: 1).validate() }
     }
 
@@ -187,7 +191,7 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
     }
 
     @Test("invalid checks give typed errors: the budget, time limit and precision, and unknown claim ids") func invalid() async {
-        await #expect(throws: ConfigurationError(["budget"], "must be at least 1 box", got: "0")) { try await Verification.run(VerificationConfiguration(budget: 0)) }
+        await #expect(throws: ConfigurationError(["budget"], "must be in 1…100000000 boxes", got: "0")) { try await Verification.run(VerificationConfiguration(budget: 0)) }
         #expect(throws: ConfigurationError(["timeLimit"], "must be > 0 seconds", got: "-1.0")) { try VerificationConfiguration(timeLimit: -1).validate() }
         #expect(throws: ConfigurationError(["precision"], "must be in 16…4096 bits for the prover", got: "8")) { try VerificationConfiguration(precision: 8).validate() }
         #expect(throws: VerificationError.self) { try Verification.selectedClaims(VerificationConfiguration(claims: ["rises-to-one", "nope"])) }

@@ -57,10 +57,10 @@ import Testing
         try Self.expectUsageError(["pplx", "--accuracy=-1", "--gamma", "0.1"], "--accuracy must be in [0, 1], got -1", command: "pplx")
         try Self.expectUsageError(["sampling", "--gamma", "0.1", "--length", "-3"], "--length must be >= 1, got -3", command: "sampling")
         try Self.expectUsageError(["critical", "--accuracy", "0.5", "--gamma", "0.1", "--shift", "-0.25"], "--shift must be in [0, 1], got -0.25", command: "critical")
-        try Self.expectUsageError(["train", "--task", "copy", "--print-config", "--steps", "-5"], "--steps must be >= 1, got -5", command: "train")
+        try Self.expectUsageError(["train", "--task", "copy", "--print-config", "--steps", "-5"], "--steps must be in 1…100000000, got -5", command: "train")
         // A list flag takes the next arguments up to the next option: the error says how to write it.
         try Self.expectUsageError(["model", "bench", "--prompt-lengths", "-1"], "(a value starting with '-' is written --prompt-lengths=-1)", command: "model bench")
-        try Self.expectUsageError(["model", "bench", "--prompt-lengths=-1"], "--prompt-lengths: every length must be >= 1, got -1", command: "model bench")
+        try Self.expectUsageError(["model", "bench", "--prompt-lengths=-1"], "--prompt-lengths: every length must be in 1…1048576, got -1", command: "model bench")
         // A flag in the value's place is reported as that value, not as a missing one.
         try Self.expectUsageError(["pplx", "--accuracy", "--gamma", "0.1"], "'--accuracy <accuracy>'", command: "pplx")
     }

@@ -221,6 +221,19 @@ struct CheckpointTests {
         var huge = tinyRun()
         huge.task.maxLength = 50_000
         #expect(throws: TransformerError.self) { try huge.validate() }
+        // Every field in range, but together 360 billion parameters: refused before allocation,
+        // with the count from the layout written out by hand (two vocabulary × dModel matrices;
+        // per block two norms with biases, qkv, proj and the two MLP matrices; the final norm).
+        var giant = tinyRun()
+        giant.model = TransformerConfig(vocabSize: 1_000_000, dModel: 8192, heads: 8, layers: 256, mlpHidden: 65536)
+        let perBlock = 4 * 8192 + 4 * 8192 * 8192 + 2 * 65536 * 8192
+        let expectedCount = 2 * 1_000_000 * 8192 + 256 * perBlock + 2 * 8192
+        #expect(ParameterLayout(giant.model).count == expectedCount)
+        let giantMessage: String
+        do { try giant.validate(); giantMessage = "" } catch { giantMessage = "\(error)" }
+        #expect(giantMessage.contains("training this model needs about") && giantMessage.contains("(\(expectedCount) parameters"), "\(giantMessage)")
+        // The default runs are far inside the limit.
+        #expect(RunConfig.defaults(for: .copy).trainingBytes < 1e9 && RunConfig.defaults(for: .parity).trainingBytes < 1e9)
         var run = tinyRun(position: .learned)
         run.task.maxLength = 10  // 21 tokens > maxPositions 16
         #expect(throws: TransformerError.self) { try run.validate() }
