@@ -16,17 +16,17 @@ struct Perplexed: AsyncParsableCommand {
             1/10); certified outputs are intervals rounded outward, so a printed bound is a \
             proven bound.
 
-            Start with `perplexed reproduce --quick` (what `make demo` runs) or `perplexed demo`, then
-            `perplexed help <subcommand>`.
+            Start with `perplexed reproduce --quick` (what `make demo` runs) or \
+            `perplexed demo`, then `perplexed help <subcommand>`.
 
             Exit status:
               0   success
-              1   runtime failure: a file that cannot be read or written, a bad model file, a
-                  precision too low to decide (one line "Error: …" names the file or flag)
-              2   the check ran and refutes what was expected: a claim of `verify` with another
-                  verdict, a witness beyond the Lemma 3.1 bound
-              64  usage error: an argument out of range, malformed, missing or contradicting
-                  another ("Error: …" and the usage)
+              1   runtime failure (a file, a model, a precision too low to
+                  decide, a run too big for memory): one line "Error: …"
+              2   the check ran and refuted what was expected (a `verify`
+                  verdict, a witness beyond the Lemma 3.1 bound)
+              64  usage error: an argument out of range, malformed, missing
+                  or in conflict with another ("Error: …" and the usage)
             """,
         version: version,
         subcommands: [

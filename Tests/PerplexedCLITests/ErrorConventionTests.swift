@@ -32,7 +32,7 @@ import Testing
     @Test("--help documents the exit statuses") func help() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)
-        for line in ["Exit status:", "0   success", "1   runtime failure", "2   the check ran and refutes", "64  usage error"] {
+        for line in ["Exit status:", "0   success", "1   runtime failure", "2   the check ran and refuted", "64  usage error"] {
             #expect(r.stdout.contains(line), "\(line)")
         }
         // Help and version are no errors, however they are asked for.
