@@ -188,6 +188,11 @@ def safetensors_seeds():
     yield "model-learned-rms-tied", safetensors(dict(base, position="learned", norm="rms", tiedHead=True), False)
     yield "model-alibi-no-layers", safetensors(dict(base, position="alibi", layers=0), False)
     yield "training-rope", safetensors(base, True)
+    # Once an allocation bomb (Tests/TransformerTests/CheckpointFuzzRegressionTests.swift): a
+    # valid, huge configuration and no tensors.
+    huge = json.dumps(dict(vocabSize=1000000, dModel=8192, heads=1, layers=256, mlpHidden=65536))
+    header = json.dumps({"__metadata__": {"format": "perplexed-transformer", "format_version": "1", "config": huge}})
+    yield "header-only-huge-config", struct.pack("<Q", len(header)) + header.encode()
 
 
 # --- text -----------------------------------------------------------------------------------
