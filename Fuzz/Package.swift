@@ -7,41 +7,35 @@
 //     -Xswiftc -sanitize=fuzzer,address
 // `-sanitize=fuzzer` on the command line instruments the libraries under test too, which is what
 // gives libFuzzer its coverage signal. Each harness defines `LLVMFuzzerTestOneInput` and a @main
-// that hands it to libFuzzer's driver (LibFuzzerDriver): SwiftPM aliases an executable's main to
-// the module's entry point, so libFuzzer's own main cannot be linked.
+// that hands it to libFuzzer's driver (FuzzSupport's `runLibFuzzer`): SwiftPM aliases an
+// executable's main to the module's entry point, so libFuzzer's own main cannot be linked.
 import PackageDescription
 
-let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+/// A harness executable in Sources/`folder` testing the root package's `libraries`.
+func harness(_ name: String, _ folder: String, testing libraries: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["FuzzSupport"] + libraries.map { .product(name: $0, package: "Perplexed") },
+        path: "Sources/" + folder,
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+}
 
 let package = Package(
     name: "PerplexedFuzz",
     dependencies: [.package(name: "Perplexed", path: "..")],
     targets: [
+        // libFuzzer's driver entry point (a C declaration) and the harnesses' shared main.
         .target(name: "LibFuzzerDriver"),
+        .target(name: "FuzzSupport", dependencies: ["LibFuzzerDriver"]),
         // GGUF reader: header, metadata, tensor infos, dequantisation; Gemma's metadata readers.
-        .executableTarget(
-            name: "fuzz-gguf",
-            dependencies: ["LibFuzzerDriver", .product(name: "GGUF", package: "Perplexed"), .product(name: "Gemma", package: "Perplexed")],
-            path: "Sources/FuzzGGUF", swiftSettings: harness
-        ),
+        harness("fuzz-gguf", "FuzzGGUF", testing: ["GGUF", "Gemma"]),
         // safetensors checkpoints of the float32 Transformer.
-        .executableTarget(
-            name: "fuzz-safetensors",
-            dependencies: ["LibFuzzerDriver", .product(name: "Transformer", package: "Perplexed")],
-            path: "Sources/FuzzSafetensors", swiftSettings: harness
-        ),
+        harness("fuzz-safetensors", "FuzzSafetensors", testing: ["Transformer"]),
         // Gemma's SentencePiece tokenizer on a small synthetic vocabulary.
-        .executableTarget(
-            name: "fuzz-tokenizer",
-            dependencies: ["LibFuzzerDriver", .product(name: "GGUF", package: "Perplexed"), .product(name: "Gemma", package: "Perplexed")],
-            path: "Sources/FuzzTokenizer", swiftSettings: harness
-        ),
+        harness("fuzz-tokenizer", "FuzzTokenizer", testing: ["GGUF", "Gemma"]),
         // Exact decimal and fraction parsing into BigRational.
-        .executableTarget(
-            name: "fuzz-decimal",
-            dependencies: ["LibFuzzerDriver", .product(name: "MultiPrecision", package: "Perplexed")],
-            path: "Sources/FuzzDecimal", swiftSettings: harness
-        ),
+        harness("fuzz-decimal", "FuzzDecimal", testing: ["MultiPrecision"]),
     ],
     swiftLanguageModes: [.v6]
 )

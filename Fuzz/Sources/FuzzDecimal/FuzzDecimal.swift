@@ -2,18 +2,10 @@
 // `BigRational(parsing:)`. Parsing must end in a value or a MultiPrecisionError; a value must
 // have the sign and zero-ness a plain scan of the text predicts, and must read back exactly
 // from its own renderings.
-import Foundation
-import LibFuzzerDriver
+import FuzzSupport
 import MultiPrecision
 
-/// Hands `LLVMFuzzerTestOneInput` to libFuzzer with the command line (corpus folders, -flags).
-@main enum Harness {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
-    }
-}
+@main enum Harness { static func main() { runLibFuzzer(fuzz) } }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

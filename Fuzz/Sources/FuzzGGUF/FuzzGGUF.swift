@@ -1,18 +1,10 @@
 // libFuzzer harness: the input is a GGUF file's bytes. Parsing must end in a value or a
 // GGUFError (never a trap); whatever parses is then read the way the models read it.
-import Foundation
-import LibFuzzerDriver
+import FuzzSupport
 import GGUF
 import Gemma
 
-/// Hands `LLVMFuzzerTestOneInput` to libFuzzer with the command line (corpus folders, -flags).
-@main enum Harness {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
-    }
-}
+@main enum Harness { static func main() { runLibFuzzer(fuzz) } }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

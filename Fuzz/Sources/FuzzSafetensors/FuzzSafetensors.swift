@@ -1,18 +1,11 @@
 // libFuzzer harness: the input is a safetensors checkpoint's bytes. Parsing must end in a
 // checkpoint or a TransformerError (never a trap, never an allocation the bytes do not justify);
 // a checkpoint that parses must serialise to bytes that parse back to the same checkpoint.
-import LibFuzzerDriver
+import FuzzSupport
 import Foundation
 import Transformer
 
-/// Hands `LLVMFuzzerTestOneInput` to libFuzzer with the command line (corpus folders, -flags).
-@main enum Harness {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
-    }
-}
+@main enum Harness { static func main() { runLibFuzzer(fuzz) } }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

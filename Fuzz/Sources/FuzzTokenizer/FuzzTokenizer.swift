@@ -2,8 +2,7 @@
 // UTF-8 (invalid sequences become U+FFFD, as for any String), and read a second time as token
 // ids for `decode`. The tokenizer is built once from a small synthetic vocabulary: control and
 // user-defined tokens, all 256 byte tokens and a few merges, held in an in-memory GGUF.
-import Foundation
-import LibFuzzerDriver
+import FuzzSupport
 import GGUF
 import Gemma
 
@@ -40,14 +39,7 @@ extension String {
     var wrapped: String { "<0x\(self)>" }
 }
 
-/// Hands `LLVMFuzzerTestOneInput` to libFuzzer with the command line (corpus folders, -flags).
-@main enum Harness {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
-    }
-}
+@main enum Harness { static func main() { runLibFuzzer(fuzz) } }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
