@@ -7,7 +7,7 @@ SWIFT ?= swift
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
-.PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean
+.PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean fuzz fuzz-smoke fuzz-build
 
 # Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
 deps:
@@ -73,6 +73,23 @@ bench: deps
 # the Gemma sections of `reproduce` use it when present.
 model: release
 	$$($(SWIFT) build -c release --show-bin-path)/perplexed model fetch gemma3-270m
+
+# libFuzzer harnesses (Fuzz/): the GGUF reader, the safetensors reader, the tokenizer and the
+# decimal parser, built with -sanitize=fuzzer,address into .build/fuzz (a package of their own, so
+# the normal builds never see the sanitizer; PERPLEXED_OPTIMISE_DEBUG does not apply to release).
+# `make fuzz` runs each for FUZZ_SECONDS on Fuzz/Corpus plus .build/fuzz-corpus and fails on any
+# crash, timeout or out-of-memory input (saved in .build/fuzz-artifacts); CI runs `make fuzz-smoke`.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
+fuzz-build: deps
+	env -u PERPLEXED_OPTIMISE_DEBUG $(SWIFT) build --package-path Fuzz --scratch-path .build/fuzz -c release \
+	  -Xswiftc -sanitize=fuzzer,address
+
+fuzz: fuzz-build
+	Fuzz/run $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	Fuzz/run $(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -rf .build

@@ -27,13 +27,29 @@ public struct GGUFTensorInfo: Equatable, Sendable {
     public var rowCount: Int { elementCount / rowLength }
 }
 
-/// The bytes of a file mapped read-only into memory; unmapped when the last user goes away.
+/// The bytes of a file mapped read-only into memory, or a private copy of bytes given in memory;
+/// unmapped or freed when the last user goes away.
 ///
-/// `@unchecked Sendable`: the mapping is read-only and never changes after `init`.
+/// `@unchecked Sendable`: the bytes are read-only and never change after `init`.
 final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` is an mmap (else an allocation owned here, or empty).
+    private let isMapped: Bool
+
+    /// A private copy of `data`, so the caller's buffer may go away.
+    init(copying data: some Collection<UInt8>) {
+        isMapped = false
+        guard !data.isEmpty else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
+        copy.copyBytes(from: data)
+        bytes = UnsafeRawBufferPointer(copy)
+    }
 
     init(path: String) throws(GGUFError) {
+        isMapped = true
         // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before the
         // regular-file check below could refuse it (no effect on a regular file).
         let fd = open(path, O_RDONLY | O_NONBLOCK)
@@ -54,7 +70,12 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        } else {
+            base.deallocate()
+        }
     }
 }
 
@@ -170,9 +191,19 @@ public final class GGUFFile: Sendable {
     private let mapped: MappedFile
 
     /// Opens and parses `path`, checking every length and offset against the file size.
-    public init(path: String) throws(GGUFError) {
+    public convenience init(path: String) throws(GGUFError) {
+        try self.init(mapped: try MappedFile(path: path), path: path)
+    }
+
+    /// Parses GGUF bytes held in memory (a copy is kept), with the same checks as a file;
+    /// `name` stands for the path in errors.
+    public convenience init(bytes: some Collection<UInt8>, name: String = "GGUF bytes") throws(GGUFError) {
+        try self.init(mapped: MappedFile(copying: bytes), path: name)
+    }
+
+    private init(mapped: MappedFile, path: String) throws(GGUFError) {
         self.path = path
-        mapped = try MappedFile(path: path)
+        self.mapped = mapped
         var cursor = Cursor(bytes: mapped.bytes, path: path)
         guard mapped.bytes.count >= 4, try cursor.read(UInt32.self) == 0x4655_4747 else {
             throw GGUFError(path: path, .notGGUF)

@@ -72,8 +72,10 @@ extension GemmaConfiguration {
         attentionSoftcap = optional("attn_logit_softcapping").map(Float.init)
         finalSoftcap = optional("final_logit_softcapping").map(Float.init)
         vocabularySize = try gguf { () throws(GGUFError) in try file.tensor("token_embd.weight").rowCount }
-        if let v = optional("attention.value_length"), Int(v) != headDimension {
-            throw .badConfiguration(path: file.path, "value length \(Int(v)) differs from key length \(headDimension)")
+        // Compared as a Double: the value may be any number, NaN or infinite included.
+        if let v = optional("attention.value_length"), v != Double(headDimension) {
+            let shown = Int(exactly: v).map(String.init) ?? "\(v)"
+            throw .badConfiguration(path: file.path, "value length \(shown) differs from key length \(headDimension)")
         }
         if let scaling = file.metadata["gemma3.rope.scaling.type"]?.string, scaling != "linear", scaling != "none" {
             throw .badConfiguration(path: file.path, "RoPE scaling '\(scaling)' is not supported (only linear)")

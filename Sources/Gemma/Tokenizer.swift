@@ -59,7 +59,7 @@ public struct GemmaTokenizer: Sendable {
         var byteTokens = [Int32](repeating: -1, count: 256)
         var specials = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
         for (i, (token, type)) in zip(tokens, types).enumerated() {
-            guard let text = token.string, let kind = type.int.flatMap({ Kind(rawValue: Int32($0)) }) else {
+            guard let text = token.string, let kind = type.int.flatMap(Int32.init(exactly:)).flatMap(Kind.init(rawValue:)) else {
                 throw .badConfiguration(path: path, "token \(i) has no text or an unknown type")
             }
             let utf8 = Array(text.utf8)

@@ -202,18 +202,15 @@ public struct Checkpoint: Sendable, Equatable {
             throw fail("the tensors cover \(next) of \(dataSize) data bytes (trailing bytes belong to no tensor)")
         }
         func gather(_ prefix: String) throws -> [Float]? {
-            var out = [Float](repeating: 0, count: layout.count)
-            var found = 0
-            for t in layout.tensors {
-                if let v = tensors[prefix + t.name] {
-                    out.replaceSubrange(t.offset..<(t.offset + t.count), with: v)
-                    found += 1
-                }
+            // Presence is checked before allocating: the configuration alone may ask for a
+            // trillion parameters, and only tensors found in the data bound the size.
+            if let missing = layout.tensors.first(where: { tensors[prefix + $0.name] == nil }) {
+                if !prefix.isEmpty && !layout.tensors.contains(where: { tensors[prefix + $0.name] != nil }) { return nil }
+                throw fail("missing tensor \(prefix + missing.name)")
             }
-            if found == 0 && !prefix.isEmpty { return nil }
-            if found != layout.tensors.count {
-                let missing = layout.tensors.first { tensors[prefix + $0.name] == nil }!.name
-                throw fail("missing tensor \(prefix + missing)")
+            var out = [Float](repeating: 0, count: layout.count)
+            for t in layout.tensors {
+                out.replaceSubrange(t.offset..<(t.offset + t.count), with: tensors[prefix + t.name]!)
             }
             return out
         }

@@ -172,6 +172,23 @@ struct IndependentLayout {
         #expect(Set(got).count > 8, "\(name): suspiciously few distinct values")
     }
 
+    /// Bytes in memory read as the file does, checked against the independent layout; the copy
+    /// outlives the caller's buffer, and errors name the given name.
+    @Test func bytesInMemoryReadAsTheFile() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixturePath)))
+        let layout = try IndependentLayout(bytes)
+        var scratch = bytes
+        let file = try GGUFFile(bytes: scratch, name: "in memory")
+        scratch.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        #expect(file.path == "in memory")
+        #expect(file.fileSize == bytes.count)
+        #expect(file.metadata == (try GGUFFile(path: fixturePath)).metadata)
+        #expect(file.tensors.map(\.name) == layout.names)
+        #expect(try file.floats("Q4_K.expected").map(\.bitPattern) == layout.f32("Q4_K.expected").map(\.bitPattern))
+        #expect(throws: GGUFError(path: "in memory", .notGGUF)) { try GGUFFile(bytes: Array("GGUX".utf8), name: "in memory") }
+        #expect(throws: GGUFError(path: "empty", .notGGUF)) { try GGUFFile(bytes: [], name: "empty") }
+    }
+
     @Test func rowRangeDequantisesOnlyThoseRows() throws {
         let file = try GGUFFile(path: fixturePath)
         let info = try file.tensor("Q6_K")
