@@ -85,6 +85,14 @@ struct Cursor {
     let bytes: UnsafeRawBufferPointer
     let path: String
     var offset = 0
+    /// Metadata values still allowed. One byte of file can become a value of tens of bytes in
+    /// memory (a u8 array element), so a count that fits the file can still ask for gigabytes:
+    /// the whole header may hold at most `metadataValueLimit` values.
+    var valuesLeft = Cursor.metadataValueLimit
+
+    /// The most metadata values a header may hold: 2^24 = 16,777,216 (Gemma 3's vocabulary,
+    /// scores and token types are about 800,000).
+    static let metadataValueLimit = 1 << 24
 
     mutating func take(_ n: Int) throws(GGUFError) -> UnsafeRawPointer {
         guard n >= 0, n <= bytes.count - offset, let base = bytes.baseAddress else {
@@ -146,7 +154,13 @@ struct Cursor {
             case .uint64, .int64, .float64, .string: 8
             case .array: 12
             }
+            let at = offset
             let n = try count(of: "array length", minimumItemSize: minimum)
+            guard n <= valuesLeft else {
+                throw GGUFError(path: path, .corrupt(
+                    "array length \(n) at offset \(at) exceeds the header's limit of \(Self.metadataValueLimit) metadata values (\(valuesLeft) left)"))
+            }
+            valuesLeft -= n
             var items: [GGUFValue] = []
             items.reserveCapacity(n)
             for _ in 0..<n { items.append(try value(of: element, depth: depth + 1)) }

@@ -40,6 +40,34 @@ func expectProblem(_ bytes: [UInt8], _ matches: (GGUFError.Problem) -> Bool, sou
         #expect(throws: GGUFError(path: path, .unreadable("not a regular file"))) { try GGUFFile(path: path) }
     }
 
+    /// A u8 array fits the file at one byte per element but would take tens of bytes each in
+    /// memory: the header's metadata values are limited to 2^24 in all, across arrays, checked
+    /// before anything is reserved.
+    @Test func metadataValuesAreLimited() throws {
+        func header(arrays: [Int]) -> [UInt8] {
+            func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+            var b = Array("GGUF".utf8) + le(3, 4) + le(0, 8) + le(UInt64(arrays.count), 8)
+            for (i, n) in arrays.enumerated() {
+                let key = Array("k\(i)".utf8)
+                b += le(UInt64(key.count), 8) + key + le(9, 4) + le(0, 4) + le(UInt64(n), 8) + [UInt8](repeating: 1, count: n)
+            }
+            return b
+        }
+        let limit = 1 << 24
+        // Exactly at the limit, split over two arrays: read.
+        let atLimit = try GGUFFile(bytes: header(arrays: [limit - 5, 5]))
+        guard case .array(.uint8, let items) = try atLimit.value("k0") else { Issue.record("k0 is not a u8 array"); return }
+        #expect(items.count == limit - 5)
+        // One more value, in the second array: refused, naming its length and what was left.
+        // Its count is at: header 24 bytes; first entry 8 + 2 (key) + 4 + 4 (types) + 8 (count)
+        // + its elements; second entry's key and types 8 + 2 + 4 + 4.
+        let offset = 24 + 26 + (limit - 5) + 18
+        #expect(throws: GGUFError(path: "GGUF bytes", .corrupt(
+            "array length 6 at offset \(offset) exceeds the header's limit of 16777216 metadata values (5 left)"))) {
+            try GGUFFile(bytes: header(arrays: [limit - 5, 6]))
+        }
+    }
+
     @Test func notGGUF() throws {
         try expectProblem(Array("hello, world\n".utf8)) { $0 == .notGGUF }
         try expectProblem([]) { $0 == .notGGUF }
