@@ -62,14 +62,23 @@ public enum WitnessReport {
     /// One row per witness of the same α_N with different flipped bits: which flip, whether β was
     /// copied as α, both perplexities, the gap and the Lemma 3.1 check.
     public static func flipTable(_ witnesses: [CopyWitness]) -> Table {
-        var table = Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])
-        for w in witnesses {
-            let c = w.certified
-            table.append(["\(w.flip)", w.betaCopiedAsAlpha ? "yes" : "no", text(c.alphaLogPerplexity, digits: 6),
-                          text(c.betaLogPerplexity, digits: 6), text(c.gap, digits: 6),
-                          c.lemmaBound.map { text($0, digits: 6) } ?? "n/a", c.withinBound.map { $0 ? "yes" : "NO" } ?? "n/a"])
-        }
+        var table = emptyFlipTable()
+        for w in witnesses { table.append(flipRow(w)) }
         return table
+    }
+
+    /// The flip table's columns, with no rows yet (a scan appends ``flipRow(_:)`` as it goes,
+    /// so that no witness, with its logits, has to be kept).
+    public static func emptyFlipTable() -> Table {
+        Table(columns: ["flip", "β copied as α", "pplx(α)", "pplx(β)", "|gap|", "bound", "within"], numericColumns: [0])
+    }
+
+    /// One witness's row of the flip table.
+    public static func flipRow(_ w: CopyWitness) -> [String] {
+        let c = w.certified
+        return ["\(w.flip)", w.betaCopiedAsAlpha ? "yes" : "no", text(c.alphaLogPerplexity, digits: 6),
+                text(c.betaLogPerplexity, digits: 6), text(c.gap, digits: 6),
+                c.lemmaBound.map { text($0, digits: 6) } ?? "n/a", c.withinBound.map { $0 ? "yes" : "NO" } ?? "n/a"]
     }
 
     /// The witness in a few lines: both copies, the perplexities, η and the Lemma 3.1 check.

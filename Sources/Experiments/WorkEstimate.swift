@@ -169,16 +169,19 @@ extension CopyModel {
     }
 
     /// The cost of `witnesses` α/β witnesses of `length` bits each, one after the other, with
-    /// `retained` of them held in memory at the end (a scan keeps them all; a single witness
-    /// keeps one): two greedy copies and their certification each.
-    public func witnessEstimate(length: Int, witnesses: Int = 1, retained: Int = 1, prompting: any CopyPrompting,
-                                rate: DecodingRate) throws -> WorkEstimate {
+    /// `retained` of them held in memory at the end (a scan keeps a report of each; a single
+    /// witness keeps one, with its logits when `retainsLogits`): two greedy copies and their
+    /// certification each.
+    public func witnessEstimate(length: Int, witnesses: Int = 1, retained: Int = 1, retainsLogits: Bool = true,
+                                prompting: any CopyPrompting, rate: DecodingRate) throws -> WorkEstimate {
         let prompt = try prompting.prompt(for: Array(repeating: 0, count: length)).count
         let seconds = Double(witnesses) * 2 * rate.copySeconds(prompt: prompt, copied: length, certified: true)
-        // Per witness: both copies' float32 logits rows and about 1 kB of enclosures per position;
-        // while running, one cache of the whole sequence.
-        let perWitness = 2 * Double(length) * (Double(vocabularySize) * 4 + 1024)
+        // Per witness kept: about 1 kB of enclosures and report per position of both copies, and
+        // their float32 logits rows if kept; while running, one witness with its logits and one
+        // cache of the whole sequence.
+        let logits = 2 * Double(length) * Double(vocabularySize) * 4, report = 2 * Double(length) * 1024
         let cache = Double(prompt + length) * Double(cacheBytesPerToken)
-        return WorkEstimate(seconds: seconds, bytes: Double(retained) * perWitness + cache)
+        let kept = Double(retained) * (report + (retainsLogits ? logits : 0))
+        return WorkEstimate(seconds: seconds, bytes: kept + (retainsLogits ? 0 : logits) + cache)
     }
 }

@@ -77,9 +77,13 @@ struct WitnessCommand: ParsableCommand {
         }
         try announceCopyCost(&model, prompting: prompting, lengths: [length], scan: scanFlips, flag: "--length")
         if scanFlips {
-            let witnesses = try (1...length).map { try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: $0, precision: precision) }
-            let table = WitnessReport.flipTable(witnesses)
-            let records = witnesses.map { WitnessReport.json($0, includeLogits: false) }
+            // Row by row: a witness (with its logits) is dropped once its row and record exist.
+            var table = WitnessReport.emptyFlipTable(), records: [JSONValue] = []
+            for j in 1...length {
+                let w = try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: j, precision: precision)
+                table.append(WitnessReport.flipRow(w))
+                records.append(WitnessReport.json(w, includeLogits: false))
+            }
             if let out { try write(JSONValue.array(records).rendered() + "\n", to: out, flag: "--out") }
             print(format == .json ? JSONValue.array(records).rendered() : table.rendered(as: .text), terminator: format == .json ? "\n" : "")
             return

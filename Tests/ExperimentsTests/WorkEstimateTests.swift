@@ -55,6 +55,10 @@ import Witnesses
         #expect(one.bytes == kept + cache)
         #expect(scan.bytes == 100 * kept + cache)
         #expect(abs(scan.seconds - 100 * one.seconds) <= 1e-9 * scan.seconds)
+        // A scan that keeps only reports: one witness's logits at a time, not a hundred.
+        let streamed = try model.witnessEstimate(length: 100, witnesses: 100, retained: 100, retainsLogits: false, prompting: prompting, rate: rate)
+        let reports: Double = 100 * 2 * 100 * 1024, logits: Double = 2 * 100 * 12
+        #expect(streamed.bytes == reports + logits + cache)
     }
 
     @Test("a big evaluation is announced before it runs, and one that cannot fit is refused")

@@ -16,7 +16,8 @@ func announceCopyCost(
     let rate = try DecodingRate.measure(&model, prompting: prompting)
     var total = WorkEstimate(seconds: 0, bytes: 0), kept = 0.0
     for n in lengths {
-        let one = try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, prompting: prompting, rate: rate)
+        let one = try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, retainsLogits: !scan,
+                                            prompting: prompting, rate: rate)
         // Every witness of the run is kept for the report: memory adds up across lengths.
         kept += one.bytes
         total = total.followed(by: one)
