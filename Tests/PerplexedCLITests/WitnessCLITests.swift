@@ -18,6 +18,26 @@ import Testing
         return out + "/final.safetensors"
     }()
 
+    @Test("a scan of every flip gives, flip by flip, the record the single witness gives") func scan() throws {
+        let r = try CLI.run(["witness", "--checkpoint", Self.checkpoint, "--length", "4", "--scan-flips", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 4)
+        for (j, record) in records.enumerated() {
+            #expect(record["flip"] as? Int == j + 1)
+            // The same witness built alone (its JSON carries the logits; the scan's does not).
+            var single = try CLI.json(["witness", "--checkpoint", Self.checkpoint, "--length", "4", "--flip", "\(j + 1)"])
+            for key in ["alpha", "beta"] {
+                var run = try #require(single[key] as? [String: Any])
+                run["logits"] = nil
+                single[key] = run
+            }
+            let a = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+            let b = try JSONSerialization.data(withJSONObject: single, options: [.sortedKeys])
+            #expect(a == b, "flip \(j + 1): \(String(decoding: a, as: UTF8.self))\n\(String(decoding: b, as: UTF8.self))")
+        }
+    }
+
     @Test("witness: JSON with α, β, certified values and the lemma check") func witness() throws {
         let json = try CLI.json(["witness", "--checkpoint", Self.checkpoint, "--length", "8"])
         let alpha = try #require(json["alpha"] as? [String: Any]), beta = try #require(json["beta"] as? [String: Any])
