@@ -23,11 +23,6 @@ public struct WorkEstimate: Sendable, Equatable {
     /// "about 4 h 36 min and 650 MB of memory besides the model's weights".
     public var summary: String { "about \(Self.duration(seconds)) and \(Self.size(bytes)) of memory besides the model's weights" }
 
-    /// The sum of two costs run one after the other (seconds add; memory is the larger peak).
-    public func followed(by other: WorkEstimate) -> WorkEstimate {
-        WorkEstimate(seconds: seconds + other.seconds, bytes: max(bytes, other.bytes))
-    }
-
     /// Throws unless the run fits in 80% of `available` bytes (default: this machine's memory).
     public func checkMemory(available: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws(WorkTooLarge) {
         guard bytes <= 0.8 * available else { throw WorkTooLarge(needed: bytes, available: available) }
@@ -137,9 +132,10 @@ public struct DecodingRate: Sendable, Equatable {
         let witnessClock = ContinuousClock(), witnessBegan = witnessClock.now
         _ = try copyWitness(model: &model, prompting: prompting, alpha: [0])
         let witness = (witnessClock.now - witnessBegan).seconds
-        let decoding = 2 * (Double(start) * promptPerToken + growth * Double(start * start) / 2 + near)
-        return DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken,
-                            certifySeconds: max(0, witness - decoding) / 2)
+        // The witness decoded two one-bit copies; the rest of its time is certifying two positions.
+        var rate = DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken, certifySeconds: 0)
+        rate.certifySeconds = max(0, witness - 2 * rate.copySeconds(prompt: start, copied: 1, certified: false)) / 2
+        return rate
     }
 }
 

@@ -19,8 +19,6 @@ import Witnesses
         try WorkEstimate(seconds: 1, bytes: 8e9).checkMemory(available: 10e9)
         #expect(throws: WorkTooLarge(needed: 8.5e9, available: 10e9)) { try WorkEstimate(seconds: 1, bytes: 8.5e9).checkMemory(available: 10e9) }
         #expect(WorkTooLarge(needed: 8.5e9, available: 10e9).description == "needs about 8.5 GB of memory, more than 80% of this machine's 10 GB")
-        let both = WorkEstimate(seconds: 2, bytes: 5).followed(by: WorkEstimate(seconds: 3, bytes: 4))
-        #expect(both == WorkEstimate(seconds: 5, bytes: 5))
     }
 
     @Test("a copy's time is the sum of its steps, each a + b·t, plus its prompt and certification")

@@ -14,26 +14,18 @@ func announceCopyCost(
 ) throws {
     guard let longest = lengths.max(), scan || model.warrantsEstimate(length: longest) else { return }
     let rate = try DecodingRate.measure(&model, prompting: prompting)
-    var total = WorkEstimate(seconds: 0, bytes: 0), kept = 0.0
-    for n in lengths {
-        let one = try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, retainsLogits: !scan,
-                                            prompting: prompting, rate: rate)
-        // Every witness of the run is kept for the report: memory adds up across lengths.
-        kept += one.bytes
-        total = total.followed(by: one)
+    let parts = try lengths.map { n in
+        try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, retainsLogits: !scan,
+                                  prompting: prompting, rate: rate)
     }
-    total.bytes = kept
+    // The lengths run one after the other, and every witness's report is kept: both add up.
+    let total = WorkEstimate(seconds: parts.reduce(0) { $0 + $1.seconds }, bytes: parts.reduce(0) { $0 + $1.bytes })
     do {
         try total.checkMemory()
     } catch {
-        throw EstimateFailure(description: "\(flag): this run \(error); ask for fewer or shorter copies")
+        throw CommandFailure("\(flag): this run \(error); ask for fewer or shorter copies")
     }
     if total.isLarge {
         FileHandle.standardError.write(Data("estimated \(total.summary) (measured on this machine)\n".utf8))
     }
-}
-
-/// A run refused for its size: printed as `Error: …`, exit status 1.
-struct EstimateFailure: Error, CustomStringConvertible {
-    let description: String
 }
