@@ -145,8 +145,12 @@ public struct ModelStore: Sendable {
         guard found == spec.sha256 else {
             throw .cachedFileChanged(path: file.path, model: spec.name, expected: spec.sha256, found: found)
         }
-        // The record is a cache: failing to write it only means hashing again next time.
-        try? Data(expected.utf8).write(to: record, options: .atomic)
+        // The record is a cache: failing to write it only means hashing again next time. It is
+        // renamed into place only over nothing or a regular file (never a link, FIFO or device).
+        var existing = stat()
+        if lstat(record.path, &existing) != 0 || existing.st_mode & S_IFMT == S_IFREG {
+            try? Data(expected.utf8).write(to: record, options: .atomic)
+        }
     }
 
     /// Size and modification time (nanoseconds) of a file, as one token; nil when unreadable.

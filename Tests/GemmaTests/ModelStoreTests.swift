@@ -39,6 +39,21 @@ import Testing
         #expect(error?.description.contains("perplexed model fetch abc-model") == true, "\(String(describing: error))")
     }
 
+    @Test("a verdict record that is a symbolic link is left alone, not renamed over")
+    func recordSymlinkIsLeftAlone() throws {
+        let dir = try scratch()
+        let store = ModelStore(directory: dir.path)
+        let spec = ModelSpec(name: "abc-model", fileName: "abc.gguf",
+                             sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", parts: [], summary: "test")
+        try Data("abc".utf8).write(to: store.location(of: spec))
+        let record = dir.appendingPathComponent(".abc.gguf.verified"), elsewhere = dir.appendingPathComponent("elsewhere")
+        try Data("keep".utf8).write(to: elsewhere)
+        try FileManager.default.createSymbolicLink(at: record, withDestinationURL: elsewhere)
+        try store.verifyIfCached(store.location(of: spec).path, specs: [spec])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: record.path) == elsewhere.path)
+        #expect(try Data(contentsOf: elsewhere) == Data("keep".utf8))
+    }
+
     @Test func assemblesPartsInOrderAndVerifies() throws {
         let dir = try scratch()
         let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
