@@ -3,6 +3,10 @@ import Testing
 @testable import Gemma
 
 @Suite struct ModelStoreTests {
+    /// A tiny "model" whose SHA-256 is the FIPS 180-2 vector for "abc".
+    static let abcModel = ModelSpec(name: "abc-model", fileName: "abc.gguf",
+                                    sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", parts: [], summary: "test")
+
     func scratch() throws -> URL {
         let u = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
@@ -21,9 +25,7 @@ import Testing
     func verifiesCachedFileOnce() throws {
         let dir = try scratch()
         let store = ModelStore(directory: dir.path)
-        // A tiny "model" whose SHA-256 is the FIPS 180-2 vector for "abc".
-        let spec = ModelSpec(name: "abc-model", fileName: "abc.gguf",
-                             sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", parts: [], summary: "test")
+        let spec = Self.abcModel
         let file = store.location(of: spec)
         try Data("abc".utf8).write(to: file)
         try store.verifyIfCached(file.path, specs: [spec])
@@ -43,8 +45,7 @@ import Testing
     func recordSymlinkIsLeftAlone() throws {
         let dir = try scratch()
         let store = ModelStore(directory: dir.path)
-        let spec = ModelSpec(name: "abc-model", fileName: "abc.gguf",
-                             sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", parts: [], summary: "test")
+        let spec = Self.abcModel
         try Data("abc".utf8).write(to: store.location(of: spec))
         let record = dir.appendingPathComponent(".abc.gguf.verified"), elsewhere = dir.appendingPathComponent("elsewhere")
         try Data("keep".utf8).write(to: elsewhere)
