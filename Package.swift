@@ -135,6 +135,12 @@ let package = Package(
             dependencies: ["MultiPrecision", "PerplexityTheory"],
             path: "Benchmarks/regions/Swift"
         ),
+        // Benchmarks/softmax: the certified log-softmax of a 262,144-wide row, both methods.
+        .executableTarget(
+            name: "softmax-benchmark",
+            dependencies: ["Kernels", "MultiPrecision", "Witnesses"],
+            path: "Benchmarks/softmax/Swift"
+        ),
 
         // Test support: replayable, seeded property checks (PERPLEXED_PROPERTY_SEED).
         .target(

@@ -12,18 +12,7 @@ import pathlib
 import numpy as np
 from scipy import stats
 
-MASK = (1 << 64) - 1
-
-
-def splitmix64(seed):
-    state = seed
-    while True:
-        state = (state + 0x9E3779B97F4A7C15) & MASK
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        yield z ^ (z >> 31)
-
+from splitmix import splitmix64
 
 def bootstrap(x, y, resamples, confidence, seed):
     gen = splitmix64(seed)

@@ -142,9 +142,9 @@ public func copyWitness<M: LanguageModel>(
 
 func certify(
     alpha a: GreedyCopy, beta b: GreedyCopy, flip j: Int, prompting: some CopyPrompting,
-    threshold: Double, precision: Int
+    threshold: Double, precision: Int, method: CertifiedLogSoftmax.Method = .binary64
 ) throws -> CertifiedWitness {
-    let softmax = CertifiedLogSoftmax(precision: precision)
+    let softmax = CertifiedLogSoftmax(precision: precision, method: method)
     let (zero, one) = prompting.bitTokens
     let n = a.target.count
     precondition(b.target.count == n && a.logits.count == n && b.logits.count == n, "α and β copies of different lengths")
@@ -152,13 +152,12 @@ func certify(
     // and the L∞ distance. Positions are independent: enclose them on all cores (a large
     // vocabulary makes each costly).
     let positions = try parallelMap(Array(0..<n)) { k -> CertifiedPosition in
-        let (la, lb) = (a.logits[k], b.logits[k])
-        let na = try softmax.logSumExp(la), nb = try softmax.logSumExp(lb)
+        let ra = try softmax.enclose(a.logits[k]), rb = try softmax.enclose(b.logits[k])
         func token(_ bit: Int) -> Int { bit == 0 ? zero : one }
         return CertifiedPosition(
-            alphaLog: try softmax.logProbabilities(la, of: [token(a.target[k])], normaliser: na)[0],
-            betaLog: try softmax.logProbabilities(lb, of: [token(b.target[k])], normaliser: nb)[0],
-            distance: try softmax.distance(la, lb, normalisers: (na, nb)))
+            alphaLog: try softmax.logProbability(ra, of: token(a.target[k])),
+            betaLog: try softmax.logProbability(rb, of: token(b.target[k])),
+            distance: try softmax.distance(ra, rb))
     }
     var error = 0.0
     func logPerplexity(_ copy: GreedyCopy, _ logs: [Interval]) throws -> Interval {
