@@ -40,47 +40,72 @@ public func samplingMeasurement<M: LanguageModel>(
     let alphaTokens = alpha.map { $0 == 0 ? zero : one }
     func tempered(_ logits: [Float]) -> [Double] { softmaxDouble(logits.map { $0 / Float(theta) }) }
 
-    // Exact path probabilities along α's outputs, for both prompts.
+    // Exact path probabilities along α's outputs, for both prompts, and for each position the
+    // draws u that sample α's token (see `SampledToken`).
     let alphaPrompt = try prompting.prompt(for: alpha), betaPrompt = try prompting.prompt(for: beta)
     var copyExact = 1.0, alphaForBeta = 1.0, gammaPrime = 0.0, epsilon = 0.0
     var pDistributions: [[Double]] = []
+    var alphaDraws: [SampledToken] = [], betaDraws: [SampledToken] = []
     for k in 0..<n {
         let p = tempered(try model.logits(after: alphaPrompt + alphaTokens[..<k]))
         pDistributions.append(p)
+        alphaDraws.append(SampledToken(alphaTokens[k], in: p))
         copyExact *= p[alphaTokens[k]]
         gammaPrime = Swift.max(gammaPrime, 1 - p[alphaTokens[k]])
     }
     for k in 0..<n {
         let q = tempered(try model.logits(after: betaPrompt + alphaTokens[..<k]))
+        betaDraws.append(SampledToken(alphaTokens[k], in: q))
         alphaForBeta *= q[alphaTokens[k]]
         epsilon = Swift.max(epsilon, zip(pDistributions[k], q).map { abs($0 - $1) }.max() ?? 0)
     }
 
     // Monte Carlo: sample from the tempered full-vocabulary distribution; stop at the first miss.
+    // A sample that has not missed has fed the model exactly α's tokens, so its distribution at
+    // step k is the one computed above: each draw is decided from the stored bounds, with no
+    // model call (the same draws and outcomes as sampling through the model step by step).
     var generator = SplitMix64(seed: seed ^ UInt64(n) &* 0x9E37 ^ UInt64(theta * 1000))
-    func rate(_ prompt: [Int]) throws -> Double {
+    func rate(_ draws: [SampledToken]) -> Double {
         var hits = 0
         for _ in 0..<samples {
-            var tokens = prompt
             var ok = true
-            for k in 0..<n {
-                let p = tempered(try model.logits(after: tokens))
+            for step in draws {
                 let u = Double(generator.next() >> 11) * 0x1p-53
-                var acc = 0.0, token = p.count - 1
-                for (i, pi) in p.enumerated() { acc += pi; if u < acc { token = i; break } }
-                if token != alphaTokens[k] { ok = false; break }
-                tokens.append(token)
+                if !step.isSampled(by: u) { ok = false; break }
             }
             if ok { hits += 1 }
         }
         return Double(hits) / Double(samples)
     }
-    let copyRate = try rate(alphaPrompt)
-    let alphaForBetaRate = try rate(betaPrompt)
+    let copyRate = rate(alphaDraws)
+    let alphaForBetaRate = rate(betaDraws)
     let N = Double(n)
     return SamplingMeasurement(
         length: n, theta: theta, samples: samples, copyRate: copyRate, copyExact: copyExact, gammaPrime: gammaPrime,
         copyLowerBound: Double.pow(1 - gammaPrime, n), booleLowerBound: 1 - N * gammaPrime,
         alphaForBetaRate: alphaForBetaRate, alphaForBetaExact: alphaForBeta, epsilon: epsilon,
         propositionLowerBound: 1 - N * (gammaPrime + epsilon))
+}
+
+/// When inverse-CDF sampling from a distribution p draws `token`: the sampler takes the first i
+/// with u < acc_i, where acc_i = p_0 + … + p_i is accumulated left to right in double precision
+/// (the last token if none), so it returns `token` exactly when acc_(token−1) ≤ u (or token is
+/// the first) and u < acc_token (or token is the last). The bounds are those same accumulated
+/// sums, so the decision is bit-for-bit the sampler's.
+struct SampledToken {
+    /// acc_(token−1), or −∞ for the first token.
+    let lower: Double
+    /// acc_token, or +∞ for the last token.
+    let upper: Double
+
+    init(_ token: Int, in p: [Double]) {
+        var acc = 0.0, before = -Double.infinity
+        for i in 0..<token { acc += p[i] }
+        if token > 0 { before = acc }
+        lower = before
+        upper = token == p.count - 1 ? .infinity : acc + p[token]
+    }
+
+    /// Whether the draw u ∈ [0, 1) samples the token.
+    func isSampled(by u: Double) -> Bool { u >= lower && u < upper }
 }
