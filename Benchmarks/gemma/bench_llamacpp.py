@@ -7,27 +7,17 @@ KV cache after a 16-token prompt, each producing full-vocabulary logits). Prints
 
 Usage: bench_llamacpp.py MODEL.gguf --threads 2 --prompt-lengths 512 1024 --decode 64 --repeats 3
 """
-import argparse
 import json
 import time
 
 import llama_cpp
 import numpy as np
 
-
-def prompt_ids(n: int) -> list[int]:
-    """The ids of `perplexed model bench` and bench_torch.py: 2 (BOS), then an arithmetic sequence."""
-    return [2] + [(7919 * i) % 200_000 + 1000 for i in range(1, n)]
+from protocol import arguments, prompt_ids
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("model")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--prompt-lengths", type=int, nargs="+", default=[512, 1024])
-    ap.add_argument("--decode", type=int, default=64)
-    ap.add_argument("--repeats", type=int, default=3)
-    a = ap.parse_args()
+    a = arguments()
     longest = max(a.prompt_lengths)
     t0 = time.perf_counter()
     # One batch holds the longest prompt, so a prompt pass is one llama_decode call, as ours is.

@@ -6,7 +6,6 @@ cache after a 16-token prompt, each producing full-vocabulary logits). Prints JS
 
 Usage: bench_torch.py MODEL.gguf --threads 2 --prompt-lengths 512 1024 --decode 64 --repeats 3
 """
-import argparse
 import json
 import pathlib
 import time
@@ -14,19 +13,11 @@ import time
 import torch
 from transformers import AutoModelForCausalLM
 
-
-def prompt_ids(n: int) -> list[int]:
-    return [2] + [(7919 * i) % 200_000 + 1000 for i in range(1, n)]
+from protocol import arguments, prompt_ids
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("model")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--prompt-lengths", type=int, nargs="+", default=[512, 1024])
-    ap.add_argument("--decode", type=int, default=64)
-    ap.add_argument("--repeats", type=int, default=3)
-    a = ap.parse_args()
+    a = arguments()
     torch.set_num_threads(a.threads)
     path = pathlib.Path(a.model)
     t0 = time.perf_counter()
