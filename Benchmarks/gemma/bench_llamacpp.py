@@ -47,7 +47,8 @@ def main() -> None:
         t = time.perf_counter()
         for _ in range(a.decode):
             # Greedy: the arg max of the last position's logits (ties to the lower id, as ours).
-            nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            # Without logits_all, llama-cpp-python leaves them in the context, not in `scores`.
+            nxt = int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
             tokens.append(nxt)
             llm.eval([nxt])
         best = min(best, time.perf_counter() - t)
