@@ -50,9 +50,16 @@ enum BlockDecoder {
         p.loadUnaligned(fromByteOffset: offset, as: Words.self)
     }
 
+    /// The f16 at `offset` as a Float, the value `Dequantize.half` gives, with fewer branches:
+    /// the half's exponent and mantissa bits, moved to a float's, are the value × 2^−112 for
+    /// normal and subnormal halves alike (exponent bias 15 against 127), so one exact multiply
+    /// rescales them; infinities and NaNs go to `Dequantize.half`.
     @inline(__always)
     static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
-        Dequantize.half(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        let h = UInt32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        guard h & 0x7c00 != 0x7c00 else { return Dequantize.half(UInt16(h)) }
+        let magnitude = Float(bitPattern: (h & 0x7fff) &<< 13) * 0x1p112
+        return Float(bitPattern: magnitude.bitPattern | (h & 0x8000) &<< 16)
     }
 
     /// Float(q − bias) for integers 0 ≤ q < 2^22, exactly (see the type's discussion).
@@ -74,8 +81,8 @@ enum BlockDecoder {
         let d = half(p, 0), q = words(p, 2)
         // Unrolled by hand (as below): the shifts, masks and accumulator slots must be constants.
         @inline(__always) func group(_ k: UInt32) {
-            sink.take(base + 4 * Int(k), d * float(field(q, 2 * k, bits: 4), minus: 8), slot: Int(k))
-            sink.take(base + 16 + 4 * Int(k), d * float(field(q, 2 * k + 1, bits: 4), minus: 8), slot: Int(k))
+            sink.take(base &+ 4 &* Int(k), d * float(field(q, 2 * k, bits: 4), minus: 8), slot: Int(k))
+            sink.take(base &+ 16 &+ 4 &* Int(k), d * float(field(q, 2 * k + 1, bits: 4), minus: 8), slot: Int(k))
         }
         group(0); group(1); group(2); group(3)
     }
@@ -94,8 +101,8 @@ enum BlockDecoder {
             let low = Words(1, 1 << 4, 1 << 8, 1 << 12) &<< k, high = low &<< 16
             let fifthLow = Words(repeating: 0).replacing(with: 16, where: qh & low .== low)
             let fifthHigh = Words(repeating: 0).replacing(with: 16, where: qh & high .== high)
-            sink.take(base + 4 * Int(k), d * float(field(q, 2 * k, bits: 4) | fifthLow, minus: 16), slot: Int(k))
-            sink.take(base + 16 + 4 * Int(k), d * float(field(q, 2 * k + 1, bits: 4) | fifthHigh, minus: 16), slot: Int(k))
+            sink.take(base &+ 4 &* Int(k), d * float(field(q, 2 * k, bits: 4) | fifthLow, minus: 16), slot: Int(k))
+            sink.take(base &+ 16 &+ 4 &* Int(k), d * float(field(q, 2 * k + 1, bits: 4) | fifthHigh, minus: 16), slot: Int(k))
         }
         group(0); group(1); group(2); group(3)
     }
@@ -108,8 +115,8 @@ enum BlockDecoder {
         // Flipping the top bit of each byte maps the int8 q to q + 128 in 0…255.
         let a = words(p, 2) ^ 0x8080_8080, b = words(p, 18) ^ 0x8080_8080
         @inline(__always) func group(_ k: UInt32) {
-            sink.take(base + 8 * Int(k), d * float(field(a, k, bits: 8), minus: 128), slot: Int(k))
-            sink.take(base + 8 * Int(k) + 4, d * float(field(b, k, bits: 8), minus: 128), slot: Int(k))
+            sink.take(base &+ 8 &* Int(k), d * float(field(a, k, bits: 8), minus: 128), slot: Int(k))
+            sink.take(base &+ 8 &* Int(k) &+ 4, d * float(field(b, k, bits: 8), minus: 128), slot: Int(k))
         }
         group(0); group(1); group(2); group(3)
     }
@@ -126,13 +133,13 @@ enum BlockDecoder {
             let (s1, m1) = Dequantize.scaleMin(scales, 2 * chunk + 1)
             let d0 = d * s0, o0 = dmin * m0, d1 = d * s1, o1 = dmin * m1
             let a = words(p, 16 + 32 * chunk), b = words(p, 32 + 32 * chunk)
-            let offset = base + 64 * chunk
+            let offset = base &+ 64 &* chunk
             @inline(__always) func group(_ k: UInt32) {
-                let lane = offset + 8 * Int(k), slot = Int(k)
+                let lane = offset &+ 8 &* Int(k), slot = Int(k)
                 sink.take(lane, d0 * float(field(a, 2 * k, bits: 4), minus: 0) - o0, slot: slot)
-                sink.take(lane + 4, d0 * float(field(b, 2 * k, bits: 4), minus: 0) - o0, slot: slot)
-                sink.take(lane + 32, d1 * float(field(a, 2 * k + 1, bits: 4), minus: 0) - o1, slot: slot)
-                sink.take(lane + 36, d1 * float(field(b, 2 * k + 1, bits: 4), minus: 0) - o1, slot: slot)
+                sink.take(lane &+ 4, d0 * float(field(b, 2 * k, bits: 4), minus: 0) - o0, slot: slot)
+                sink.take(lane &+ 32, d1 * float(field(a, 2 * k + 1, bits: 4), minus: 0) - o1, slot: slot)
+                sink.take(lane &+ 36, d1 * float(field(b, 2 * k + 1, bits: 4), minus: 0) - o1, slot: slot)
             }
             group(0); group(1); group(2); group(3)
         }
@@ -148,47 +155,50 @@ enum BlockDecoder {
             let ql = 64 * half, qh = 128 + 32 * half, sc = 192 + 8 * half
             // Weights l, l + 32, l + 64, l + 96 (l < 32) of this half take their low nibble
             // from byte l or l + 32 of ql and their high bits from byte l of qh.
-            let l0 = words(p, ql), l1 = words(p, ql + 16), u0 = words(p, ql + 32), u1 = words(p, ql + 48)
-            let h0 = words(p, qh), h1 = words(p, qh + 16)
-            @inline(__always) func quarter(_ quarter: UInt32, _ a: Words, _ b: Words) {
-                let nibble: UInt32 = quarter < 2 ? 0 : 4, bits = 2 * quarter
+            @inline(__always) func quarter(_ quarter: UInt32) {
+                // Each quarter loads its own words: sharing them across quarters let LLVM
+                // rearrange lanes between quarters with shuffles instead of computing.
+                let lows = ql + (quarter % 2 == 0 ? 0 : 32)
+                let a = words(p, lows), b = words(p, lows + 16), h0 = words(p, qh), h1 = words(p, qh + 16)
                 // Lanes from a and h0 (l < 16) are in the quarter's first sub-block of 16, lanes
                 // from b and h1 in its second.
                 let s = sc + 2 * Int(quarter)
                 let first = d * Float(p.load(fromByteOffset: s, as: Int8.self))
                 let second = d * Float(p.load(fromByteOffset: s + 1, as: Int8.self))
-                let offset = base + 128 * half + 32 * Int(quarter)
-                @inline(__always) func group(_ k: UInt32) {
-                    let lane = offset + 8 * Int(k), slot = Int(k)
-                    sink.take(lane, first * float(q6(a, h0, k, nibble, bits), minus: 32), slot: slot)
-                    sink.take(lane + 4, second * float(q6(b, h1, k, nibble, bits), minus: 32), slot: slot)
+                let offset = base &+ 128 &* half &+ 32 &* Int(quarter)
+                // The nibbles start at bit 0 or 4 of each byte, the high bits at bit 2·quarter;
+                // moved so that byte 0's are at bits 0–3 and 4–5, then every byte k comes down
+                // by the same shift of 8. (Shifts by a different amount per byte, merged by LLVM
+                // into one vector shift by per-lane amounts, are scalarised on SSE2.)
+                let nibble: UInt32 = quarter < 2 ? 0 : 4, bits = 2 * quarter
+                var lowA = a &>> nibble, lowB = b &>> nibble
+                var highA = bits <= 4 ? h0 &<< (4 - bits) : h0 &>> (bits - 4)
+                var highB = bits <= 4 ? h1 &<< (4 - bits) : h1 &>> (bits - 4)
+                @inline(__always) func group(_ k: Int) {
+                    let lane = offset &+ 8 &* k
+                    sink.take(lane, first * float((lowA & 0xf) | (highA & 0x30), minus: 32), slot: k)
+                    sink.take(lane &+ 4, second * float((lowB & 0xf) | (highB & 0x30), minus: 32), slot: k)
+                    lowA &>>= 8; lowB &>>= 8; highA &>>= 8; highB &>>= 8
                 }
                 group(0); group(1); group(2); group(3)
             }
-            quarter(0, l0, l1); quarter(1, u0, u1); quarter(2, l0, l1); quarter(3, u0, u1)
+            quarter(0); quarter(1); quarter(2); quarter(3)
         }
-    }
-
-    /// The 6-bit values of byte `byte` of each word: a nibble of `low` (from bit `nibble`)
-    /// below two bits of `high` (from bit `bits`), moved into place with one shift.
-    @inline(__always)
-    static func q6(_ low: Words, _ high: Words, _ byte: UInt32, _ nibble: UInt32, _ bits: UInt32) -> Words {
-        let from = 8 * byte + bits
-        let top = from >= 4 ? (high &>> (from - 4)) & 0x30 : (high &<< (4 - from)) & 0x30
-        return ((low &>> (8 * byte + nibble)) & 0xf) | top
     }
 
     /// Passes `sink` every weight of `blocks` consecutive blocks of `type` (one of
     /// ``supports(_:)``) starting at `p`; offsets count from the first block.
     @inline(__always)
     static func decode<Sink: WeightSink>(_ type: GGMLType, _ p: UnsafeRawPointer, blocks: Int, into sink: inout Sink) {
+        // Wrapping arithmetic for offsets: they are bounded by the matrix's size, and overflow
+        // checks were a tenth of the instructions of a Q8_0 block.
         let size = type.typeSize, width = type.blockSize
         switch type {
-        case .q4_0: for b in 0..<blocks { q4_0(p + b * size, base: b * width, &sink) }
-        case .q5_0: for b in 0..<blocks { q5_0(p + b * size, base: b * width, &sink) }
-        case .q8_0: for b in 0..<blocks { q8_0(p + b * size, base: b * width, &sink) }
-        case .q4_K: for b in 0..<blocks { q4_K(p + b * size, base: b * width, &sink) }
-        case .q6_K: for b in 0..<blocks { q6_K(p + b * size, base: b * width, &sink) }
+        case .q4_0: for b in 0..<blocks { q4_0(p + b &* size, base: b &* width, &sink) }
+        case .q5_0: for b in 0..<blocks { q5_0(p + b &* size, base: b &* width, &sink) }
+        case .q8_0: for b in 0..<blocks { q8_0(p + b &* size, base: b &* width, &sink) }
+        case .q4_K: for b in 0..<blocks { q4_K(p + b &* size, base: b &* width, &sink) }
+        case .q6_K: for b in 0..<blocks { q6_K(p + b &* size, base: b &* width, &sink) }
         default: preconditionFailure("BlockDecoder cannot decode \(type); callers check supports(_:)")
         }
     }

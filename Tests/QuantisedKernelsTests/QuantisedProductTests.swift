@@ -174,6 +174,15 @@ struct QuantisedProductTests {
             == "a 2×256 Q6_K matrix takes 420 bytes, not 419")
     }
 
+    @Test("the decoders' f16 conversion is Dequantize.half on all 65,536 bit patterns")
+    func halves() {
+        for h in 0...UInt16.max {
+            let bytes = [UInt8(h & 0xff), UInt8(h >> 8)]
+            let decoded = bytes.withUnsafeBytes { BlockDecoder.half($0.baseAddress!, 0) }
+            #expect(decoded.bitPattern == Dequantize.half(h).bitPattern, "f16 bits \(h)")
+        }
+    }
+
     @Test("lane orders are permutations of each stretch")
     func laneOrders() {
         for order in [LaneOrder.sixteen, .thirtyTwo] {
