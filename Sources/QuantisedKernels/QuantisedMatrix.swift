@@ -61,7 +61,7 @@ public struct QuantisedMatrix: Sendable {
     /// The block types of the rows, top to bottom, one per stacked part.
     public var types: [GGMLType] { parts.map(\.type) }
 
-    /// Calls `body(type, first, blocks, rowRange)` for each stretch of `range` stored in one
+    /// Calls `body(type, first, rowBytes, rows)` for each stretch `rows` of `range` stored in one
     /// part, where `first` points at the first row of the stretch and rows are `rowBytes` apart.
     @inline(__always)
     func forEachPart(in range: Range<Int>,
