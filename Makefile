@@ -57,7 +57,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 # DocC archives of every library into .build/docs/TARGET (swift-docc-plugin); a warning fails it.
-DOC_TARGETS := MultiPrecision PerplexityTheory Prover Reporting Kernels Transformer GGUF Gemma Witnesses Experiments
+DOC_TARGETS := MultiPrecision PerplexityTheory Prover Reporting Kernels QuantisedKernels Transformer GGUF Gemma Witnesses Experiments
 docs: deps
 	mkdir -p .build/docs
 	for t in $(DOC_TARGETS); do \

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "QuantisedKernels", targets: ["QuantisedKernels"]),
         .library(name: "Gemma", targets: ["Gemma"]),
         .executable(name: "perplexed", targets: ["PerplexedCLI"]),
     ],
@@ -88,8 +89,14 @@ let package = Package(
         // Optimised even in debug builds: dequantising a model is a hot loop.
         .target(name: "GGUF", swiftSettings: optimisedInDebug),
 
-        // Gemma 3 text models from GGUF in float32 (matrix products and threads from Kernels).
-        .target(name: "Gemma", dependencies: ["GGUF", "Kernels"], swiftSettings: optimisedInDebug),
+        // Matrix products over weights kept in ggml's quantised blocks, decoded inside the dot
+        // product: the block layouts come from GGUF, the threads and BLAS from Kernels (which
+        // stays free of file formats).
+        .target(name: "QuantisedKernels", dependencies: ["GGUF", "Kernels"], swiftSettings: optimisedInDebug),
+
+        // Gemma 3 text models from GGUF (matrix products and threads from Kernels, quantised
+        // weights from QuantisedKernels).
+        .target(name: "Gemma", dependencies: ["GGUF", "Kernels", "QuantisedKernels"], swiftSettings: optimisedInDebug),
 
         // The `perplexed` command-line tool.
         .executableTarget(
@@ -201,7 +208,14 @@ let package = Package(
             dependencies: []
         ),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GemmaTests", dependencies: ["Gemma", "GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GemmaTests", dependencies: ["Gemma", "GGUF", "QuantisedKernels", "Kernels"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "QuantisedKernelsTests",
+            dependencies: [
+                "QuantisedKernels", "GGUF", "Kernels", "Gemma", "PropertyTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,6 +14,8 @@ public struct ModelBenchmarkConfiguration: Sendable, Equatable {
     public var repeats: Int
     /// Threads (nil: all active cores). Default: nil.
     public var threads: Int?
+    /// How the model keeps its matrices. Default: quantised.
+    public var weights: GemmaWeightStorage = .quantised
 
     /// A benchmark of the file at `model`.
     public init(model: String, promptLengths: [Int] = [512, 1024], decode: Int = 64, repeats: Int = 3, threads: Int? = nil) {
@@ -65,7 +67,7 @@ public struct ModelBenchmark: Sendable {
         try configuration.validate()
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let gemma = try GemmaModel(path: configuration.model, threads: configuration.threads)
+        let gemma = try GemmaModel(path: configuration.model, threads: configuration.threads, weights: configuration.weights)
         let load = seconds(clock.now - loadStart)
 
         var prompt: [(Int, Double)] = []

@@ -59,7 +59,7 @@ public enum Dequantize {
         half(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func byte(_ p: UnsafeRawPointer, _ offset: Int) -> UInt8 {
         p.load(fromByteOffset: offset, as: UInt8.self)
     }
@@ -96,8 +96,9 @@ public enum Dequantize {
     /// The 6-bit scale and min of sub-block `j` (0..<8) from the 12 packed bytes of a
     /// q4_K/q5_K block: the first four pairs sit in the low six bits of bytes 0–7, the last
     /// four are split between the nibbles of bytes 8–11 and the top two bits of bytes 0–7.
-    @inline(__always)
-    static func scaleMin(_ s: UnsafeRawPointer, _ j: Int) -> (Float, Float) {
+    /// Public for the quantised products, which must compute the same scales.
+    @inlinable @inline(__always)
+    public static func scaleMin(_ s: UnsafeRawPointer, _ j: Int) -> (Float, Float) {
         if j < 4 {
             return (Float(byte(s, j) & 63), Float(byte(s, j + 4) & 63))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import QuantisedKernels
 
 /// One block's self-attention (`blk.N.attn_*`): grouped-query heads, RMSNorm on each query and
 /// key head, rotary positions with the layer's local or global frequencies, an optional
@@ -7,8 +8,8 @@ import Kernels
 struct GemmaAttention: Sendable {
     /// attn_q, attn_k and attn_v stacked: one matrix product gives all three, which keeps
     /// the threads busier than three thin ones.
-    let queryKeyValue: Matrix
-    let output: Matrix
+    let queryKeyValue: WeightMatrix
+    let output: WeightMatrix
     let queryNorm: GemmaNorm
     let keyNorm: GemmaNorm
     /// RoPE inverse frequencies, one per rotated pair.
@@ -25,10 +26,10 @@ struct GemmaAttention: Sendable {
     init(block index: Int, configuration c: GemmaConfiguration, weights: some GemmaWeights) throws(GemmaError) {
         let p = "blk.\(index).", d = c.hiddenSize, hd = c.headDimension
         let q = c.headCount * hd, kv = c.kvHeadCount * hd
-        queryKeyValue = stack([try weights.matrix(p + "attn_q.weight", columns: d, rows: q),
-                               try weights.matrix(p + "attn_k.weight", columns: d, rows: kv),
-                               try weights.matrix(p + "attn_v.weight", columns: d, rows: kv)])
-        output = try weights.matrix(p + "attn_output.weight", columns: q, rows: d)
+        queryKeyValue = .stack([try weights.weightMatrix(p + "attn_q.weight", columns: d, rows: q),
+                                try weights.weightMatrix(p + "attn_k.weight", columns: d, rows: kv),
+                                try weights.weightMatrix(p + "attn_v.weight", columns: d, rows: kv)])
+        output = try weights.weightMatrix(p + "attn_output.weight", columns: q, rows: d)
         queryNorm = try GemmaNorm(p + "attn_q_norm.weight", width: hd, configuration: c, weights: weights)
         keyNorm = try GemmaNorm(p + "attn_k_norm.weight", width: hd, configuration: c, weights: weights)
         let global = c.isGlobal(layer: index)

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import QuantisedKernels
 
 /// One transformer block (`blk.N.*`): attention and a GeGLU MLP, each between a norm of its
 /// input and a norm of its output, each added back to the residual stream.
@@ -44,15 +45,15 @@ struct GemmaBlock: Sendable {
 /// A block's GeGLU feed-forward layer (`blk.N.ffn_*`): down(gelu_tanh(gate(x)) · up(x)).
 struct GemmaMLP: Sendable {
     /// ffn_gate and ffn_up stacked: one matrix product gives both.
-    let gateUp: Matrix
-    let down: Matrix
+    let gateUp: WeightMatrix
+    let down: WeightMatrix
 
     /// Loads the MLP of block `index`.
     init(block index: Int, configuration c: GemmaConfiguration, weights: some GemmaWeights) throws(GemmaError) {
         let p = "blk.\(index).", d = c.hiddenSize, f = c.intermediateSize
-        gateUp = stack([try weights.matrix(p + "ffn_gate.weight", columns: d, rows: f),
-                        try weights.matrix(p + "ffn_up.weight", columns: d, rows: f)])
-        down = try weights.matrix(p + "ffn_down.weight", columns: f, rows: d)
+        gateUp = .stack([try weights.weightMatrix(p + "ffn_gate.weight", columns: d, rows: f),
+                         try weights.weightMatrix(p + "ffn_up.weight", columns: d, rows: f)])
+        down = try weights.weightMatrix(p + "ffn_down.weight", columns: f, rows: d)
     }
 
     /// Replaces the normalised inputs in `work.hidden` with the layer's outputs.
@@ -142,7 +143,7 @@ struct GemmaWorkspace {
 }
 
 /// y = x · Wᵀ for the first `rows` rows of x (see `multiply`).
-func linear(_ x: [Float], rows m: Int, _ w: Matrix, into y: inout [Float], threads: Int) {
+func linear(_ x: [Float], rows m: Int, _ w: WeightMatrix, into y: inout [Float], threads: Int) {
     x.withUnsafeBufferPointer { xp in
         y.withUnsafeMutableBufferPointer { yp in multiply(xp.baseAddress!, rows: m, by: w, into: yp.baseAddress!, threads: threads) }
     }

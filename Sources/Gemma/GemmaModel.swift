@@ -4,8 +4,11 @@ import Kernels
 
 /// A Gemma 3 text model from a GGUF file, run in float32.
 ///
-/// Weights are dequantised to float32 when the model loads (about 4 bytes per parameter:
-/// 1.1 GB for Gemma 3 270M) and multiplied with OpenBLAS. The tokenizer comes from the same file.
+/// Matrices stay in the file's quantised blocks and are decoded inside every product
+/// (``GemmaWeightStorage/quantised``, the default: about the file's size in memory), or are
+/// dequantised to float32 when the model loads (``GemmaWeightStorage/float32``: 4 bytes per
+/// parameter, 1.1 GB for Gemma 3 270M) and multiplied with OpenBLAS; activations are float32
+/// either way. The tokenizer comes from the same file.
 ///
 /// ```swift
 /// let model = try GemmaModel(path: "gemma-3-270m-q4_k_m.gguf")
@@ -24,22 +27,26 @@ public final class GemmaModel: Sendable {
 
     /// Threads one forward pass uses.
     public let threads: Int
+    /// How the matrices are kept.
+    public let weights: GemmaWeightStorage
 
     /// Loads the model in `path`, checking every tensor's presence and shape. `threads`
-    /// defaults to the number of active cores. A file of the default model store is checked
-    /// against its SHA-256 on first use (`ModelStore.verifyIfCached`).
-    public convenience init(path: String, threads: Int? = nil) throws(GemmaError) {
+    /// defaults to the number of active cores; `weights` says how the matrices are kept. A file
+    /// of the default model store is checked against its SHA-256 on first use
+    /// (`ModelStore.verifyIfCached`).
+    public convenience init(path: String, threads: Int? = nil, weights: GemmaWeightStorage = .quantised) throws(GemmaError) {
         do { try ModelStore().verifyIfCached(path) } catch { throw .store(error) }
         let file = try gguf { () throws(GGUFError) in try GGUFFile(path: path) }
-        try self.init(file: file, threads: threads)
+        try self.init(file: file, threads: threads, weights: weights)
     }
 
     /// Loads the model in an opened GGUF file.
     ///
     /// Gemma splits its work over `threads` itself and sets OpenBLAS to one thread per call
     /// (process-wide, `OpenBLAS.useSingleThread()`): see the Kernels module's `SplitPolicy.balanced` for why.
-    public init(file: GGUFFile, threads: Int? = nil) throws(GemmaError) {
+    public init(file: GGUFFile, threads: Int? = nil, weights: GemmaWeightStorage = .quantised) throws(GemmaError) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.weights = weights
         OpenBLAS.useSingleThread()
         let c = try GemmaConfiguration(file: file)
         path = file.path
@@ -48,7 +55,7 @@ public final class GemmaModel: Sendable {
         guard tokenizer.count == c.vocabularySize else {
             throw .badConfiguration(path: path, "the vocabulary has \(tokenizer.count) tokens but token_embd has \(c.vocabularySize) rows")
         }
-        text = try GemmaTextModel(configuration: c, weights: GGUFWeights(file: file))
+        text = try GemmaTextModel(configuration: c, weights: GGUFWeights(file: file, storage: weights))
         warmUp(threads: self.threads)
     }
 

@@ -1,12 +1,13 @@
 import Foundation
 import Kernels
+import QuantisedKernels
 
 /// Gemma 3's decoder: scaled token embeddings, the blocks, the final norm and the output head
 /// (tied to the embeddings unless the file has its own).
 struct GemmaTextModel: Sendable {
     let configuration: GemmaConfiguration
-    let embedding: Matrix               // token_embd: vocabulary × hidden
-    let outputHead: Matrix?             // output.weight if the file has one; else the embedding
+    let embedding: WeightMatrix         // token_embd: vocabulary × hidden
+    let outputHead: WeightMatrix?       // output.weight if the file has one; else the embedding
     let blocks: [GemmaBlock]
     let finalNorm: GemmaNorm            // output_norm
 
@@ -14,14 +15,23 @@ struct GemmaTextModel: Sendable {
     init(configuration c: GemmaConfiguration, weights: some GemmaWeights) throws(GemmaError) {
         let d = c.hiddenSize
         configuration = c
-        embedding = try weights.matrix("token_embd.weight", columns: d, rows: c.vocabularySize)
+        embedding = try weights.weightMatrix("token_embd.weight", columns: d, rows: c.vocabularySize)
         finalNorm = try GemmaNorm("output_norm.weight", width: d, configuration: c, weights: weights)
         var blocks: [GemmaBlock] = []
         for i in 0..<c.layerCount { blocks.append(try GemmaBlock(index: i, configuration: c, weights: weights)) }
         self.blocks = blocks
         // Gemma 3 ties the output head to the embedding; a converter may still write a copy.
         outputHead = weights.contains("output.weight")
-            ? try weights.matrix("output.weight", columns: d, rows: c.vocabularySize) : nil
+            ? try weights.weightMatrix("output.weight", columns: d, rows: c.vocabularySize) : nil
+    }
+
+    /// Bytes of matrix weights held: the embedding (once, when it is also the output head), the
+    /// output head and every block's products.
+    var matrixBytes: Int {
+        blocks.reduce(embedding.byteCount + (outputHead?.byteCount ?? 0)) { total, block in
+            total + block.attention.queryKeyValue.byteCount + block.attention.output.byteCount
+                + block.mlp.gateUp.byteCount + block.mlp.down.byteCount
+        }
     }
 
     /// The forward pass over `tokens` (valid ids, within the context), appended at positions
@@ -32,9 +42,11 @@ struct GemmaTextModel: Sendable {
         // Scaled embeddings: Gemma multiplies by sqrt(hidden size), rounded to float32 first.
         let scale = Float(Double(d).squareRoot())
         var x = [Float](repeating: 0, count: n * d)
-        embedding.values.withUnsafeBufferPointer { e in
+        x.withUnsafeMutableBufferPointer { xp in
             for (i, t) in tokens.enumerated() {
-                for j in 0..<d { x[i * d + j] = e[t * d + j] * scale }
+                let row = xp.baseAddress! + i * d
+                embedding.copyRow(t, into: row)
+                for j in 0..<d { row[j] *= scale }
             }
         }
         var work = GemmaWorkspace(rows: n, configuration: c)

@@ -33,14 +33,19 @@ struct ModelBenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: all active cores).")
     var threads: Int?
 
+    @Option(help: "How the model keeps its matrices: quantised (decoded inside each product) or float32.")
+    var weights: GemmaWeightStorage = ModelBenchmarkConfiguration(model: "").weights
+
     @Option(help: "text or json.")
     var format: TableFormat = .text
 
     /// The library's configuration with these flags.
     var benchmark: ModelBenchmarkConfiguration {
-        ModelBenchmarkConfiguration(
+        var configuration = ModelBenchmarkConfiguration(
             model: model ?? ModelStore().location(of: .gemma3_270m).path, promptLengths: promptLengths, decode: decode, repeats: repeats,
             threads: threads)
+        configuration.weights = weights
+        return configuration
     }
 
     func validate() throws {

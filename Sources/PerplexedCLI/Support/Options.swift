@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import Experiments
+import Gemma
 import MultiPrecision
 import PerplexityTheory
 import Reporting
@@ -34,6 +35,7 @@ func integerList(_ text: String) throws -> [Int] {
 }
 
 extension TableFormat: ExpressibleByArgument {}
+extension GemmaWeightStorage: ExpressibleByArgument {}
 extension RegionsConfiguration.Panels: ExpressibleByArgument {}
 
 /// `--precision`, `--certified` and `--digits`, shared by every numeric subcommand.
