@@ -5,6 +5,8 @@ import Kernels
 /// Each `append` feeds one token and returns the float32 logits for the *next* token. Keys and
 /// values of earlier positions are cached, so a prefix is never recomputed: scoring an
 /// N-token greedy continuation costs N steps, each linear in the current length.
+/// `logitsAtEveryPosition(appending:)` feeds several tokens in one pass (a draft to verify), and
+/// `rewind(to:)` drops the last positions again when the draft is rejected.
 ///
 /// ```swift
 /// var session = DecodingSession(model: model)
