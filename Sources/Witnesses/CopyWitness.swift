@@ -43,16 +43,21 @@ public struct GreedyCopy: Sendable {
 ///
 /// The result equals ``greedyCopyStepwise(_:model:prompting:)``: the same outputs, and logits
 /// that differ only by float32 summation order (a batched pass multiplies several rows at once).
-/// `chunk` is the number of rows the model hands over at a time (see the protocol requirement).
+/// `chunk` is the largest number of rows the model hands over at a time (see the protocol
+/// requirement); after a pass that accepted r bits the next uses at most max(1, r).
 public func greedyCopy<M: LanguageModel>(
     _ bits: [Int], model: inout M, prompting: some CopyPrompting, chunk: Int = 32
 ) throws -> GreedyCopy {
     let prompt = try prompting.prompt(for: bits)
     var copy = CopyRecorder(target: bits, prompting: prompting, vocabularySize: model.vocabularySize)
+    // The largest chunk of the next pass: as long as the last pass's run of accepted bits (at
+    // least 1, at most `chunk`). Where the copy goes wrong every few bits, a chunk would mostly
+    // be thrown away and rolled back; single-row chunks then cost what decoding steps cost.
+    var limit = chunk
     while copy.count < bits.count {
         let start = copy.count
         let draft = bits[start...].map(copy.token)
-        try model.logits(after: prompt + copy.outputTokens, continuedBy: draft, chunk: chunk) { first, rows in
+        try model.logits(after: prompt + copy.outputTokens, continuedBy: draft, chunk: limit) { first, rows in
             // A row out of order would be scored at the wrong position: refuse it.
             guard first == copy.count - start else {
                 throw WitnessError.badLogits(position: copy.count + 1, reason: "the model handed over draft row \(first) when row \(copy.count - start) was due")
@@ -66,6 +71,7 @@ public func greedyCopy<M: LanguageModel>(
         guard copy.count > start else {
             throw WitnessError.badLogits(position: start + 1, reason: "the model handed over no logits for the draft")
         }
+        limit = Swift.max(1, Swift.min(chunk, copy.count - start - 1))
     }
     return copy.result
 }
