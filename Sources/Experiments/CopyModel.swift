@@ -92,6 +92,21 @@ public enum CopyModel: LanguageModel {
         }
     }
 
+    /// The model inside's batched draft scoring (its cache carried across calls).
+    public mutating func logits(
+        after prefix: [Int], continuedBy draft: [Int], chunk: Int,
+        _ consume: (_ first: Int, _ rows: [[Float]]) throws -> Bool
+    ) throws {
+        switch self {
+        case .transformer(var m):
+            defer { self = .transformer(m) }
+            try m.logits(after: prefix, continuedBy: draft, chunk: chunk, consume)
+        case .gemma(var m):
+            defer { self = .gemma(m) }
+            try m.logits(after: prefix, continuedBy: draft, chunk: chunk, consume)
+        }
+    }
+
     /// The longest sequence (prompt + copy) the model can score, if bounded.
     public var maximumSequenceLength: Int? {
         switch self {

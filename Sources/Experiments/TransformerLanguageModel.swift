@@ -33,4 +33,28 @@ public struct TransformerLanguageModel: LanguageModel {
         lastLogits = try session.append(contentsOf: prefix)
         return lastLogits
     }
+
+    /// A batched pass over the draft in chunks (``DraftChunks``), each one
+    /// `DecodingSession.logitsAtEveryPosition` call, so a pass stopped early runs no further.
+    /// The session rolls back exactly (its cache is one row per position), so a later prefix
+    /// that diverges inside the draft rewinds to the common part instead of starting over.
+    public mutating func logits(
+        after prefix: [Int], continuedBy draft: [Int], chunk: Int,
+        _ consume: (_ first: Int, _ rows: [[Float]]) throws -> Bool
+    ) throws {
+        guard !prefix.isEmpty else { throw TransformerError.invalidArgument("prompt must hold at least one token, got none") }
+        guard !draft.isEmpty else { return }
+        lastLogits = []
+        let context = prefix[..<(prefix.count - 1)]
+        let common = zip(session.tokens, context).prefix { $0 == $1 }.count
+        try session.rewind(to: common)
+        // The rest of the context goes with the first chunk; its rows are not handed over.
+        var pending = Array(context[common...])
+        let scored = [prefix[prefix.count - 1]] + draft.dropLast()
+        for range in DraftChunks(count: scored.count, largest: chunk) {
+            let rows = try session.logitsAtEveryPosition(appending: pending + scored[range])
+            guard try consume(range.lowerBound, Array(rows.suffix(range.count))) else { return }
+            pending = []
+        }
+    }
 }

@@ -68,14 +68,14 @@ public final class GemmaModel: Sendable {
 
     /// Checks `tokens` and runs them after the ones in `cache` (see `GemmaTextModel.forward`).
     /// The context check comes first, before anything is sized by the number of tokens.
-    func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool) throws(GemmaError) -> [[Float]] {
+    func forward(_ tokens: [Int], cache: inout GemmaCache, logitRows: Range<Int>) throws(GemmaError) -> [[Float]] {
         let c = configuration
         guard !tokens.isEmpty else { throw .emptyInput }
         guard cache.count + tokens.count <= c.contextLength else {
             throw .contextExceeded(path: path, tokens: cache.count + tokens.count, context: c.contextLength)
         }
         for t in tokens where !(0..<c.vocabularySize).contains(t) { throw .invalidToken(t, vocabularySize: c.vocabularySize) }
-        return text.forward(tokens, cache: &cache, allPositions: allPositions, threads: threads)
+        return text.forward(tokens, cache: &cache, logitRows: logitRows, threads: threads)
     }
 
     /// Runs `tokens` after the ones already in `cache`, appends them to it, and returns the
@@ -83,14 +83,21 @@ public final class GemmaModel: Sendable {
     /// the last one. Scoring a long continuation one token at a time is linear in its length.
     /// Throws `contextExceeded` if the cached and new tokens together exceed the context length.
     public func logits(appending tokens: [Int], to cache: inout GemmaCache) throws(GemmaError) -> [Float] {
-        try forward(tokens, cache: &cache, allPositions: false)[0]
+        try forward(tokens, cache: &cache, logitRows: (tokens.count - 1)..<tokens.count)[0]
+    }
+
+    /// Runs `tokens` after the ones already in `cache` and appends them to it, without computing
+    /// any logits: the way to extend a cache whose next-token distribution is not needed (it
+    /// saves the unembedding, a vocabulary × hidden product).
+    public func append(_ tokens: [Int], to cache: inout GemmaCache) throws(GemmaError) {
+        _ = try forward(tokens, cache: &cache, logitRows: tokens.count..<tokens.count)
     }
 
     /// Like `logits(appending:to:)`, but returns the next-token logits after every one of
     /// `tokens` (as for teacher-forced scoring): `result[i]` predicts the token after `tokens[i]`.
     /// Memory: 4 bytes × vocabulary per token (1 MiB per token for Gemma 3).
     public func logitsAtEveryPosition(appending tokens: [Int], to cache: inout GemmaCache) throws(GemmaError) -> [[Float]] {
-        try forward(tokens, cache: &cache, allPositions: true)
+        try forward(tokens, cache: &cache, logitRows: tokens.indices)
     }
 
     /// Greedy decoding: the `maxNewTokens` most likely tokens after `prompt` (ties go to the

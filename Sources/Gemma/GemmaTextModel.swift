@@ -35,9 +35,9 @@ struct GemmaTextModel: Sendable {
     }
 
     /// The forward pass over `tokens` (valid ids, within the context), appended at positions
-    /// `cache.count…`; returns the logits after the last token, or after every token when
-    /// `allPositions`.
-    func forward(_ tokens: [Int], cache: inout GemmaCache, allPositions: Bool, threads: Int) -> [[Float]] {
+    /// `cache.count…`; returns the logits after the tokens `logitRows` (a range of indices in
+    /// `tokens`, possibly empty: then the pass only extends the cache).
+    func forward(_ tokens: [Int], cache: inout GemmaCache, logitRows rows: Range<Int>, threads: Int) -> [[Float]] {
         let c = configuration, n = tokens.count, start = cache.count, d = c.hiddenSize
         // Scaled embeddings: Gemma multiplies by sqrt(hidden size), rounded to float32 first.
         let scale = Float(Double(d).squareRoot())
@@ -54,8 +54,8 @@ struct GemmaTextModel: Sendable {
             block.forward(&x, start: start, cache: &cache.layers[l], work: &work, threads: threads)
         }
         cache.advance(by: n)
+        guard !rows.isEmpty else { return [] }
 
-        let rows = allPositions ? 0..<n : (n - 1)..<n
         var last = [Float](x[(rows.lowerBound * d)..<(rows.upperBound * d)])
         finalNorm.applyInPlace(&last)
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)

@@ -28,30 +28,116 @@ public struct GreedyCopy: Sendable {
     }
 }
 
-/// Runs the greedy copy of `bits`: prompt, then N steps each fed the model's own previous bit.
-public func greedyCopy<M: LanguageModel>(_ bits: [Int], model: inout M, prompting: some CopyPrompting) throws -> GreedyCopy {
-    let (zero, one) = prompting.bitTokens
-    var tokens = try prompting.prompt(for: bits)
-    var output: [Int] = [], allLogits: [[Float]] = [], probability: [Float] = [], restricted: [Float] = [], stops: [Int] = []
-    for (k, bit) in bits.enumerated() {
-        let logits = try model.logits(after: tokens)
-        guard logits.count == model.vocabularySize, logits.allSatisfy(\.isFinite) else {
-            throw WitnessError.badLogits(position: k + 1, reason: "expected \(model.vocabularySize) finite values, got \(logits.count)")
+/// Runs the greedy copy of `bits` (argmax over the two bit tokens at each position, ties to 0:
+/// Eq. 2), verified in batch as speculative decoding verifies a draft.
+///
+/// The draft is the target itself: one batched pass (`logits(after:continuedBy:chunk:_:)`)
+/// scores prompt + bits, and up to the first position where the model's greedy bit differs
+/// from the target, the greedy output *is* the target, so those rows are the ones step-by-step
+/// decoding would have computed. At that position the model's own bit is emitted and a new
+/// pass starts after it, with the rest of the target as the draft. A copy with k wrong bits
+/// before the last position therefore costs k + 1 passes instead of N decoding steps. A copy
+/// that goes wrong often makes many short passes; models that run a pass in growing chunks
+/// (``DraftChunks``: 1, 2, 4, … rows) stop it after the chunk holding the wrong bit, so such a
+/// pass costs about what the decoding steps it replaces would.
+///
+/// The result equals ``greedyCopyStepwise(_:model:prompting:)``: the same outputs, and logits
+/// that differ only by float32 summation order (a batched pass multiplies several rows at once).
+/// `chunk` is the largest number of rows the model hands over at a time (see the protocol
+/// requirement); after a pass that accepted r bits the next uses at most max(1, r).
+public func greedyCopy<M: LanguageModel>(
+    _ bits: [Int], model: inout M, prompting: some CopyPrompting, chunk: Int = 32
+) throws -> GreedyCopy {
+    let prompt = try prompting.prompt(for: bits)
+    var copy = CopyRecorder(target: bits, prompting: prompting, vocabularySize: model.vocabularySize)
+    // The largest chunk of the next pass: as long as the last pass's run of accepted bits (at
+    // least 1, at most `chunk`). Where the copy goes wrong every few bits, a chunk would mostly
+    // be thrown away and rolled back; single-row chunks then cost what decoding steps cost.
+    var limit = chunk
+    while copy.count < bits.count {
+        let start = copy.count
+        let draft = bits[start...].map(copy.token)
+        try model.logits(after: prompt + copy.outputTokens, continuedBy: draft, chunk: limit) { first, rows in
+            // A row out of order would be scored at the wrong position: refuse it.
+            guard first == copy.count - start else {
+                throw WitnessError.badLogits(position: copy.count + 1, reason: "the model handed over draft row \(first) when row \(copy.count - start) was due")
+            }
+            for row in rows.prefix(bits.count - copy.count) {
+                // Past a bit the model would not emit, the draft no longer is its output.
+                guard try copy.record(row) == bits[copy.count - 1] else { return false }
+            }
+            return copy.count < bits.count
         }
-        let p = softmax(logits)
+        guard copy.count > start else {
+            throw WitnessError.badLogits(position: start + 1, reason: "the model handed over no logits for the draft")
+        }
+        limit = Swift.max(1, Swift.min(chunk, copy.count - start - 1))
+    }
+    return copy.result
+}
+
+/// The reference for ``greedyCopy(_:model:prompting:chunk:)``: prompt, then N single-token
+/// steps through `logits(after:)`, each fed the model's own previous bit (the definition of a
+/// greedy copy, as decoding runs it). Kept for tests and for models without a batched pass.
+public func greedyCopyStepwise<M: LanguageModel>(_ bits: [Int], model: inout M, prompting: some CopyPrompting) throws -> GreedyCopy {
+    var tokens = try prompting.prompt(for: bits)
+    var copy = CopyRecorder(target: bits, prompting: prompting, vocabularySize: model.vocabularySize)
+    while copy.count < bits.count {
+        let emitted = try copy.record(try model.logits(after: tokens))
+        tokens.append(copy.token(emitted))
+    }
+    return copy.result
+}
+
+/// A greedy copy under way: each position's statistics, from its logits row alone, so the
+/// batched and step-by-step copies compute them identically.
+struct CopyRecorder {
+    let target: [Int]
+    let bitTokens: (zero: Int, one: Int)
+    let stopTokens: [Int]
+    let vocabularySize: Int
+    private(set) var output: [Int] = []
+    private var logits: [[Float]] = [], probability: [Float] = [], restricted: [Float] = [], stops: [Int] = []
+
+    init(target: [Int], prompting: some CopyPrompting, vocabularySize: Int) {
+        self.target = target
+        bitTokens = prompting.bitTokens
+        stopTokens = prompting.stopTokens
+        self.vocabularySize = vocabularySize
+    }
+
+    /// Positions recorded so far.
+    var count: Int { output.count }
+    /// The emitted bits as tokens.
+    var outputTokens: [Int] { output.map(token) }
+
+    /// The token of `bit`.
+    func token(_ bit: Int) -> Int { bit == 0 ? bitTokens.zero : bitTokens.one }
+
+    /// Records the next position from its logits; returns the bit emitted there.
+    mutating func record(_ row: [Float]) throws -> Int {
+        let k = output.count
+        guard row.count == vocabularySize, row.allSatisfy(\.isFinite) else {
+            throw WitnessError.badLogits(position: k + 1, reason: "expected \(vocabularySize) finite values, got \(row.count)")
+        }
+        let (zero, one) = bitTokens
+        let p = softmax(row)
         // Eq. 2: argmax over the two bits, ties to 0.
-        let emitted = logits[one] > logits[zero] ? 1 : 0
-        let targetToken = bit == 0 ? zero : one
-        let overall = logits.indices.max { logits[$0] < logits[$1] } ?? zero
-        if prompting.stopTokens.contains(overall) { stops.append(k) }
+        let emitted = row[one] > row[zero] ? 1 : 0
+        let targetToken = token(target[k])
+        let overall = row.indices.max { row[$0] < row[$1] } ?? zero
+        if stopTokens.contains(overall) { stops.append(k) }
         output.append(emitted)
-        allLogits.append(logits)
+        logits.append(row)
         probability.append(p[targetToken])
         restricted.append(p[targetToken] / (p[zero] + p[one]))
-        tokens.append(emitted == 0 ? zero : one)
+        return emitted
     }
-    return GreedyCopy(target: bits, output: output, logits: allLogits, targetProbability: probability,
-                      restrictedTargetProbability: restricted, prematureStops: stops)
+
+    var result: GreedyCopy {
+        GreedyCopy(target: target, output: output, logits: logits, targetProbability: probability,
+                   restrictedTargetProbability: restricted, prematureStops: stops)
+    }
 }
 
 /// An α_N/β_N witness (Lemma 3.1): α_N, β_N = α_N with bit j flipped, both greedy copies, the

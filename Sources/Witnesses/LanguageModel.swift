@@ -8,6 +8,65 @@ public protocol LanguageModel {
 
     /// Logits for the token that follows `prefix` (non-empty).
     mutating func logits(after prefix: [Int]) throws -> [Float]
+
+    /// Scores a draft continuation in batch, as speculative decoding verifies one: the logits
+    /// after `prefix + draft[0..<i]` for every `i` in `0..<draft.count` (row `i` is the
+    /// distribution the model gives `draft[i]`; the last draft token itself is never run).
+    ///
+    /// Rows go to `consume` in order, in chunks of at most `chunk` rows (values below 1 count as
+    /// 1), with the index in `draft` of each chunk's first row; `consume` returns false to stop
+    /// early, and the model then skips the rest of the draft (a greedy copy stops at the first
+    /// bit it would not emit). Memory: the model holds at most one chunk of rows at a time,
+    /// 4 × vocabulary × `chunk` bytes (32 MiB for 32 rows of Gemma 3's 262,144 tokens), so a
+    /// long draft needs no vocabulary × length buffer; what `consume` keeps is its own.
+    ///
+    /// The default runs `logits(after:)` once per row (one row per chunk): correct for any
+    /// model, as slow as step-by-step decoding. A model with a batched forward pass overrides it.
+    mutating func logits(
+        after prefix: [Int], continuedBy draft: [Int], chunk: Int,
+        _ consume: (_ first: Int, _ rows: [[Float]]) throws -> Bool
+    ) throws
+}
+
+extension LanguageModel {
+    /// Step by step: `logits(after:)` at each draft position, each row handed over at once.
+    public mutating func logits(
+        after prefix: [Int], continuedBy draft: [Int], chunk: Int,
+        _ consume: (_ first: Int, _ rows: [[Float]]) throws -> Bool
+    ) throws {
+        for i in draft.indices {
+            let row = try logits(after: prefix + draft[..<i])
+            guard try consume(i, [row]) else { return }
+        }
+    }
+}
+
+/// The chunks a draft pass is cut into: 1, 2, 4, … rows, doubling up to `largest`, over
+/// `0..<count`. A pass that goes wrong at its first rows (a copy that fails often) then costs
+/// about one decoding step, not a chunk's worth of work thrown away, while a long pass soon
+/// runs in chunks of `largest` rows.
+public struct DraftChunks: Sequence, Sendable {
+    /// Rows in the draft.
+    public let count: Int
+    /// The largest chunk (values below 1 count as 1).
+    public let largest: Int
+
+    public init(count: Int, largest: Int) {
+        self.count = count
+        self.largest = Swift.max(1, largest)
+    }
+
+    public func makeIterator() -> AnyIterator<Range<Int>> {
+        var start = 0, size = 1
+        let (count, largest) = (count, largest)
+        return AnyIterator {
+            guard start < count else { return nil }
+            let chunk = start..<Swift.min(start + size, count)
+            start = chunk.upperBound
+            size = Swift.min(2 * size, largest)
+            return chunk
+        }
+    }
 }
 
 /// How a model is asked to copy a bitstring: the prompt for the bits, and the tokens that stand

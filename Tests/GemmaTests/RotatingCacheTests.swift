@@ -45,7 +45,7 @@ struct SyntheticWeights: GemmaWeights {
         var i = 0, c = 0
         while i < tokens.count {
             let n = min(chunks[c % chunks.count], tokens.count - i)
-            logits += model.forward(Array(tokens[i..<(i + n)]), cache: &cache, allPositions: true, threads: 2)
+            logits += model.forward(Array(tokens[i..<(i + n)]), cache: &cache, logitRows: 0..<n, threads: 2)
             i += n
             c += 1
         }
@@ -107,7 +107,7 @@ struct SyntheticWeights: GemmaWeights {
             var fed = 0, pass = 0
             while fed < 2 * configuration.slidingWindow {
                 let n = chunks[pass % chunks.count]
-                _ = model.forward(Array(tokens[fed..<(fed + n)]), cache: &cache, allPositions: false, threads: 2)
+                _ = model.forward(Array(tokens[fed..<(fed + n)]), cache: &cache, logitRows: (n - 1)..<n, threads: 2)
                 fed += n
                 pass += 1
             }

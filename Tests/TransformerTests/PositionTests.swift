@@ -72,22 +72,56 @@ struct PositionTests {
         }
     }
 
-    @Test("KV-cache logits equal the batched forward pass", arguments: PositionScheme.allCases)
-    func sessionMatchesBatch(position: PositionScheme) throws {
+    /// A small random model, ten tokens, and the training forward pass's logits for them (the
+    /// reference the decoding session is checked against).
+    static func sessionReference(_ position: PositionScheme, seed: UInt64) throws -> (TransformerModel, [Int], [Float]) {
         let c = TransformerConfig(
             vocabSize: 3, dModel: 16, heads: 4, layers: 2, mlpHidden: 24, position: position, norm: .layer,
             maxPositions: 12)
         let model = try TransformerModel(
-            config: c, parameters: randomParams(c, seed: 11, scale: 0.3).map { Float($0) })
+            config: c, parameters: randomParams(c, seed: seed, scale: 0.3).map { Float($0) })
         let tokens = [0, 1, 1, 2, 0, 1, 0, 0, 2, 1]
         let all = model.logits(Batch(batchSize: 1, length: tokens.count, tokens: tokens.map(Int32.init),
                                      targets: Array(repeating: -1, count: tokens.count)))
+        return (model, tokens, all)
+    }
+
+    @Test("KV-cache logits equal the batched forward pass", arguments: PositionScheme.allCases)
+    func sessionMatchesBatch(position: PositionScheme) throws {
+        let (model, tokens, all) = try Self.sessionReference(position, seed: 11)
         var session = DecodingSession(model: model)
         for (t, token) in tokens.enumerated() {
             let logits = try session.append(token)
             for v in 0..<3 { #expect(abs(logits[v] - all[t * 3 + v]) < 1e-4) }
         }
         #expect(session.count == tokens.count)
+    }
+
+    @Test("several tokens per session pass, and rewinding, give the training forward pass's logits", arguments: PositionScheme.allCases)
+    func sessionPassesAndRewind(position: PositionScheme) throws {
+        let (model, tokens, all) = try Self.sessionReference(position, seed: 12)
+        var session = DecodingSession(model: model)
+        // A wrong draft fed and rewound first, so the rows below must not see it.
+        _ = try session.logitsAtEveryPosition(appending: [2, 2, 2, 2])
+        try session.rewind(to: 0)
+        var rows: [[Float]] = []
+        for piece in [0..<3, 3..<4, 4..<10] {
+            rows += try session.logitsAtEveryPosition(appending: Array(tokens[piece]))
+            if piece.upperBound < tokens.count {
+                _ = try session.logitsAtEveryPosition(appending: [2])
+                try session.rewind(to: piece.upperBound)
+            }
+        }
+        #expect(session.tokens == tokens && rows.count == tokens.count)
+        for (t, row) in rows.enumerated() {
+            for v in 0..<3 { #expect(abs(row[v] - all[t * 3 + v]) < 1e-4) }
+        }
+        #expect(throws: TransformerError.self) { try session.rewind(to: tokens.count + 1) }
+        #expect(throws: TransformerError.self) { try session.logitsAtEveryPosition(appending: []) }
+        if position == .learned {
+            #expect(throws: TransformerError.self) { try session.logitsAtEveryPosition(appending: [0, 0, 0]) }
+            #expect(session.count == tokens.count)
+        }
     }
 
     @Test("learned positions refuse to run past their table")
