@@ -80,6 +80,41 @@ public enum OpenBLAS {
         openblas_set_num_threads(1)
         return true
     }()
+
+    /// The kernels OpenBLAS chose for this CPU (`Haswell`, `SkylakeX`, `Prescott`, …).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The `OPENBLAS_CORETYPE` this process should run with, when OpenBLAS's own detection
+    /// settled for older kernels than the CPU supports; nil when its choice is right.
+    ///
+    /// OpenBLAS identifies x86 CPUs by model number. A CPU newer than the library (Debian 12's
+    /// 0.3.21), or one a hypervisor presents as a generic "Intel Xeon Processor", falls back to
+    /// the SSE3 `Prescott` kernels although it has AVX2 or AVX-512: products then run 2–3×
+    /// slower (measured on Gemma 3 prompts). The instruction sets are read from the CPU flags
+    /// instead, and the environment variable can only be honoured at library load, so the
+    /// command-line tool re-executes itself with it (see `PerplexedCLI`'s `main`).
+    ///
+    /// - Parameters:
+    ///   - detected: OpenBLAS's choice, ``coreName``.
+    ///   - cpuFlags: the CPU's feature flags (`flags` of /proc/cpuinfo).
+    public static func preferredCoreType(detected: String, cpuFlags: Set<String>) -> String? {
+        let avx512 = ["SkylakeX", "Cooperlake", "SapphireRapids"]
+        let avx2 = ["Haswell", "Zen"] + avx512
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) {
+            return avx512.contains(detected) ? nil : "SkylakeX"
+        }
+        if cpuFlags.isSuperset(of: ["avx2", "fma"]) {
+            return avx2.contains(detected) ? nil : "Haswell"
+        }
+        return nil
+    }
+
+    /// The flags of the first processor in /proc/cpuinfo (empty where there is none).
+    public static func cpuFlags(cpuinfo: String) -> Set<String> {
+        guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
 }
 
 extension NetworkScalar {

@@ -40,6 +40,7 @@ struct Perplexed: AsyncParsableCommand {
     /// ArgumentParser's `main`, with every error reported by the one convention of
     /// ``CommandFailure``: usage errors exit 64, runtime failures print one line and exit 1.
     static func main() async {
+        useBestBLASKernels()
         var command: any ParsableCommand
         do {
             // Parsing and `validate()`: ArgumentParser's errors and the commands' own, as thrown.
