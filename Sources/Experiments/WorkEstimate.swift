@@ -63,8 +63,10 @@ public struct WorkTooLarge: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// How fast a copy model runs on this machine, measured by a short probe of the model itself:
 /// a decoding step at position t takes `stepSeconds + stepSecondsPerPosition·t`, a prompt
-/// pass `promptSecondsPerToken` per token plus the same growth, and certifying one scored
-/// position (the interval log-softmax of its row) `certifySeconds`.
+/// pass `promptSecondsPerToken` per token plus the same growth, a position of a greedy copy
+/// verified in batch (`LanguageModel.logits(after:continuedBy:chunk:_:)`)
+/// `batchedRowSeconds`, and certifying one scored position (the interval log-softmax of its
+/// row) `certifySeconds`.
 public struct DecodingRate: Sendable, Equatable {
     /// Seconds of one decoding step, apart from attention to earlier positions.
     public var stepSeconds: Double
@@ -74,13 +76,26 @@ public struct DecodingRate: Sendable, Equatable {
     public var promptSecondsPerToken: Double
     /// Seconds to certify one scored position.
     public var certifySeconds: Double
+    /// Seconds per position of a batched draft pass (a forward pass and the logits of every
+    /// position), apart from attention; nil: as a decoding step.
+    public var batchedRowSeconds: Double?
 
-    /// A rate from its four parts.
-    public init(stepSeconds: Double, stepSecondsPerPosition: Double, promptSecondsPerToken: Double, certifySeconds: Double) {
+    /// A rate from its parts.
+    public init(stepSeconds: Double, stepSecondsPerPosition: Double, promptSecondsPerToken: Double, certifySeconds: Double,
+                batchedRowSeconds: Double? = nil) {
         self.stepSeconds = stepSeconds
         self.stepSecondsPerPosition = stepSecondsPerPosition
         self.promptSecondsPerToken = promptSecondsPerToken
         self.certifySeconds = certifySeconds
+        self.batchedRowSeconds = batchedRowSeconds
+    }
+
+    /// Seconds to score a greedy copy verified in batch, when the model copies the target (one
+    /// pass); a copy that goes wrong at every bit costs up to ``copySeconds(prompt:copied:certified:)``.
+    public func batchedCopySeconds(prompt: Int, copied: Int, certified: Bool) -> Double {
+        var batched = self
+        batched.stepSeconds = batchedRowSeconds ?? stepSeconds
+        return batched.copySeconds(prompt: prompt, copied: copied, certified: certified)
     }
 
     /// Seconds to score one greedy copy of `copied` tokens after a `prompt`-token prompt, with
@@ -94,8 +109,8 @@ public struct DecodingRate: Sendable, Equatable {
     }
 
     /// Measures `model` with `prompting`: a prompt pass of about 4,000 tokens, decoding steps
-    /// at its start and end (the difference is the attention's growth), and a one-bit witness
-    /// (its certification). Takes about 1 s on the copy Transformer and 10 s on Gemma 3 270M.
+    /// at its start and end (the difference is the attention's growth), a batched draft pass,
+    /// and a one-bit witness (its certification). Takes about 1 s on the copy Transformer and 10 s on Gemma 3 270M.
     public static func measure(_ model: inout CopyModel, prompting: any CopyPrompting) throws -> DecodingRate {
         let steps = 16
         let zero = prompting.bitTokens.zero
@@ -129,11 +144,18 @@ public struct DecodingRate: Sendable, Equatable {
             growth = max(0, (farStep - near) / Double(far - start))
             promptPerToken = max(0, pass / Double(far) - growth * Double(far) / 2)
         }
+        // A batched draft pass of `steps` positions after the prompt (cached first).
+        let prompt = Array(tokens[..<start])
+        _ = try model.logits(after: prompt)
+        let batchClock = ContinuousClock(), batchBegan = batchClock.now
+        try model.logits(after: prompt, continuedBy: Array(repeating: zero, count: steps), chunk: steps) { _, _ in true }
+        let batchedRow = (batchClock.now - batchBegan).seconds / Double(steps)
         let witnessClock = ContinuousClock(), witnessBegan = witnessClock.now
         _ = try copyWitness(model: &model, prompting: prompting, alpha: [0])
         let witness = (witnessClock.now - witnessBegan).seconds
         // The witness decoded two one-bit copies; the rest of its time is certifying two positions.
-        var rate = DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken, certifySeconds: 0)
+        var rate = DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken, certifySeconds: 0,
+                                batchedRowSeconds: batchedRow)
         rate.certifySeconds = max(0, witness - 2 * rate.copySeconds(prompt: start, copied: 1, certified: false)) / 2
         return rate
     }
@@ -167,11 +189,12 @@ extension CopyModel {
     /// The cost of `witnesses` α/β witnesses of `length` bits each, one after the other, with
     /// `retained` of them held in memory at the end (a scan keeps a report of each; a single
     /// witness keeps one, with its logits when `retainsLogits`): two greedy copies and their
-    /// certification each.
+    /// certification each. The time assumes the copies verify in one pass each (the model
+    /// copies); copies that go wrong often cost up to step-by-step decoding.
     public func witnessEstimate(length: Int, witnesses: Int = 1, retained: Int = 1, retainsLogits: Bool = true,
                                 prompting: any CopyPrompting, rate: DecodingRate) throws -> WorkEstimate {
         let prompt = try prompting.prompt(for: Array(repeating: 0, count: length)).count
-        let seconds = Double(witnesses) * 2 * rate.copySeconds(prompt: prompt, copied: length, certified: true)
+        let seconds = Double(witnesses) * 2 * rate.batchedCopySeconds(prompt: prompt, copied: length, certified: true)
         // Per witness kept: about 1 kB of enclosures and report per position of both copies, and
         // their float32 logits rows if kept; while running, one witness with its logits and one
         // cache of the whole sequence.

@@ -89,9 +89,13 @@ struct WitnessCommand: ParsableCommand {
             return
         }
         let w = try copyWitness(model: &model, prompting: prompting, alpha: alpha, flip: flip, precision: precision)
-        let json = WitnessReport.json(w)
-        if let out { try write(json.rendered() + "\n", to: out, flag: "--out") }
-        print(format == .json ? json.rendered() : WitnessReport.summary(w))
+        // The JSON holds every float32 logit (2 · N · vocabulary numbers): built only when asked for.
+        if out != nil || format == .json {
+            let json = WitnessReport.json(w)
+            if let out { try write(json.rendered() + "\n", to: out, flag: "--out") }
+            if format == .json { print(json.rendered()) }
+        }
+        if format != .json { print(WitnessReport.summary(w)) }
         if w.certified.withinBound == false { throw ExitCode(2) }
     }
 }
