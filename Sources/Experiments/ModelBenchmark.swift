@@ -1,5 +1,6 @@
 import Foundation
 import Gemma
+import Kernels
 import Reporting
 
 /// The Gemma speed benchmark's settings. The defaults are `perplexed model bench`'s.
@@ -111,7 +112,8 @@ public struct ModelBenchmark: Sendable {
             .object(pairs.map { (String($0.0), JSONValue.decimal($0.1)) }.sorted { $0.0 < $1.0 })
         }
         let members: [String: JSONValue] = [
-            "implementation": "perplexed", "model": .string(configuration.model), "threads": .number("\(threads)"),
+            "implementation": .string("perplexed (\(configuration.weights == .quantised ? "quantised" : "float32") weights, OpenBLAS \(OpenBLAS.coreName) kernels)"),
+            "model": .string(configuration.model), "threads": .number("\(threads)"),
             "load_seconds": .decimal(loadSeconds), "prompt_tokens_per_second": byLength(promptTokensPerSecond.map { ($0.length, $0.rate) }),
             "decode_tokens_per_second": .decimal(decodeTokensPerSecond),
             "prompt_cpu_seconds": byLength(promptCPUSeconds.map { ($0.length, $0.seconds) }), "decode_steps": .number("\(configuration.decode)"),
