@@ -31,15 +31,20 @@ public struct GreedyCopy: Sendable {
 /// Runs the greedy copy of `bits` (argmax over the two bit tokens at each position, ties to 0:
 /// Eq. 2), verified in batch as speculative decoding verifies a draft.
 ///
-/// The draft is the target itself: one batched pass (`logits(after:continuedBy:chunk:_:)`)
-/// scores prompt + bits, and up to the first position where the model's greedy bit differs
-/// from the target, the greedy output *is* the target, so those rows are the ones step-by-step
-/// decoding would have computed. At that position the model's own bit is emitted and a new
-/// pass starts after it, with the rest of the target as the draft. A copy with k wrong bits
-/// before the last position therefore costs k + 1 passes instead of N decoding steps. A copy
-/// that goes wrong often makes many short passes; models that run a pass in growing chunks
-/// (``DraftChunks``: 1, 2, 4, … rows) stop it after the chunk holding the wrong bit, so such a
-/// pass costs about what the decoding steps it replaces would.
+/// One batched pass (`logits(after:continuedBy:chunk:_:)`) scores prompt + emitted bits + a
+/// draft of the remaining bits. Up to the first position where the model's greedy bit differs
+/// from the draft, the greedy output *is* the draft, so those rows are the ones step-by-step
+/// decoding would have computed; at that position the model's own bit is emitted and a new pass
+/// starts after it. Whatever the drafts, the result is therefore the step-by-step one, and a
+/// copy costs 1 + (wrong draft guesses before the last position) passes instead of N steps.
+///
+/// The first draft is the target (the model is asked to copy it). After a wrong guess the draft
+/// is guessed by ``PromptLookup`` from what came before (a model that copies an earlier example,
+/// or falls into a repeating pattern, repeats itself), when its matched suffix is longer than the
+/// number of the last ``PromptLookup/longest`` bits where the model followed the target; else it
+/// is the rest of the target again (a model that copies with rare errors goes back to copying).
+/// Models that run a pass in growing chunks (``DraftChunks``: 1, 2, 4, … rows) stop it after the
+/// chunk holding the wrong guess, so a pass that goes wrong early costs about a decoding step.
 ///
 /// The result equals ``greedyCopyStepwise(_:model:prompting:)``: the same outputs, and logits
 /// that differ only by float32 summation order (a batched pass multiplies several rows at once).
@@ -50,13 +55,14 @@ public func greedyCopy<M: LanguageModel>(
 ) throws -> GreedyCopy {
     let prompt = try prompting.prompt(for: bits)
     var copy = CopyRecorder(target: bits, prompting: prompting, vocabularySize: model.vocabularySize)
+    let lookup = PromptLookup()
     // The largest chunk of the next pass: as long as the last pass's run of accepted bits (at
     // least 1, at most `chunk`). Where the copy goes wrong every few bits, a chunk would mostly
     // be thrown away and rolled back; single-row chunks then cost what decoding steps cost.
     var limit = chunk
     while copy.count < bits.count {
         let start = copy.count
-        let draft = bits[start...].map(copy.token)
+        let draft = lookupDraft(lookup, prompt: prompt, copy: copy)
         try model.logits(after: prompt + copy.outputTokens, continuedBy: draft, chunk: limit) { first, rows in
             // A row out of order would be scored at the wrong position: refuse it.
             guard first == copy.count - start else {
@@ -64,7 +70,8 @@ public func greedyCopy<M: LanguageModel>(
             }
             for row in rows.prefix(bits.count - copy.count) {
                 // Past a bit the model would not emit, the draft no longer is its output.
-                guard try copy.record(row) == bits[copy.count - 1] else { return false }
+                let position = copy.count
+                guard copy.token(try copy.record(row)) == draft[position - start] else { return false }
             }
             return copy.count < bits.count
         }
@@ -74,6 +81,62 @@ public func greedyCopy<M: LanguageModel>(
         limit = Swift.max(1, Swift.min(chunk, copy.count - start - 1))
     }
     return copy.result
+}
+
+/// The draft (as tokens) for the positions after those `copy` has recorded: the rest of the
+/// target, or at first a ``PromptLookup`` continuation of prompt + emitted bits when its matched
+/// suffix is longer than the target's agreement with the last `lookup.longest` emitted bits
+/// (more evidence that the model repeats something than that it copies). At the start nothing
+/// is emitted yet, so the target is the guess: the prompt's examples are copies of themselves,
+/// not of this target.
+func lookupDraft(_ lookup: PromptLookup, prompt: [Int], copy: CopyRecorder) -> [Int] {
+    let start = copy.count, rest = copy.target[start...].map(copy.token)
+    guard start > 0 else { return rest }
+    let window = Swift.min(lookup.longest, start)
+    let agreement = zip(copy.output[(start - window)...], copy.target[(start - window)..<start]).filter { $0 == $1 }.count
+    let bitTokens = [copy.bitTokens.zero, copy.bitTokens.one]
+    guard let found = lookup.continuation(of: prompt + copy.outputTokens, count: rest.count, where: bitTokens.contains),
+          found.matched > agreement else { return rest }
+    return found.tokens + rest.dropFirst(found.tokens.count)
+}
+
+/// Prompt lookup (n-gram drafting): a guess of how a token sequence goes on, from where its
+/// ending occurred before. Only a guess: a greedy copy verifies every drafted token against the
+/// model's own choice, so a wrong guess costs one more pass, never a different result.
+///
+/// Cost: O(`longest`² · n) token comparisons for a sequence of n tokens (each suffix length
+/// scans the sequence backwards), about 2 × 10⁵ for Gemma's ~900-token copies of 256 bits, which
+/// is nothing next to one forward pass.
+struct PromptLookup: Sendable {
+    /// The longest suffix matched (m).
+    var longest = 16
+    /// The shortest suffix matched: a single token recurs by chance too often to predict much.
+    var shortest = 2
+
+    /// The longest suffix of `sequence` (`shortest`…`longest` tokens) that also ends earlier in
+    /// it, and the tokens that followed its most recent earlier occurrence, at most `count` and
+    /// only while they satisfy `isAllowed`. The continuation reads on into the tokens it has
+    /// proposed itself, so a suffix that recurs p tokens back extends with period p (a model
+    /// stuck in `1010…` is drafted `1010…` to the end). nil when no suffix of `shortest` tokens
+    /// recurs.
+    func continuation(of sequence: [Int], count: Int, where isAllowed: (Int) -> Bool) -> (matched: Int, tokens: [Int])? {
+        let n = sequence.count
+        guard n > shortest else { return nil }
+        for length in stride(from: Swift.min(longest, n - 1), through: shortest, by: -1) {
+            let suffix = sequence[(n - length)...]
+            // Most recent first: occurrences ending at n − 2, n − 3, …, each followed by a token.
+            for end in stride(from: n - 1, through: length, by: -1) where sequence[(end - length)..<end].elementsEqual(suffix) {
+                var extended = sequence
+                var tokens: [Int] = []
+                while tokens.count < count, case let next = extended[end + tokens.count], isAllowed(next) {
+                    tokens.append(next)
+                    extended.append(next)
+                }
+                return (length, tokens)
+            }
+        }
+        return nil
+    }
 }
 
 /// The reference for ``greedyCopy(_:model:prompting:chunk:)``: prompt, then N single-token
