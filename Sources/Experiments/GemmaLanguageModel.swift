@@ -4,7 +4,7 @@ import Witnesses
 /// A Gemma 3 model as a `LanguageModel`: one KV cache, extended while successive prefixes
 /// extend each other (greedy decoding), and batched draft passes for verified copies.
 ///
-/// A draft pass runs in chunks (``DraftChunks``: 1, 2, 4, … rows up to the `chunk` asked for),
+/// A draft pass runs in chunks (`DraftChunks`: 1, 2, 4, … rows up to the `chunk` asked for),
 /// each one forward pass over its tokens with all its rows unembedded, so a pass that the
 /// consumer stops early spares both the network and the unembedding of the rest.
 ///

@@ -34,7 +34,7 @@ public struct TransformerLanguageModel: LanguageModel {
         return lastLogits
     }
 
-    /// A batched pass over the draft in chunks (``DraftChunks``), each one
+    /// A batched pass over the draft in chunks (`DraftChunks`), each one
     /// `DecodingSession.logitsAtEveryPosition` call, so a pass stopped early runs no further.
     /// The session rolls back exactly (its cache is one row per position), so a later prefix
     /// that diverges inside the draft rewinds to the common part instead of starting over.

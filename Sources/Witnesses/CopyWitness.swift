@@ -39,9 +39,9 @@ public struct GreedyCopy: Sendable {
 /// copy costs 1 + (wrong draft guesses before the last position) passes instead of N steps.
 ///
 /// The first draft is the target (the model is asked to copy it). After a wrong guess the draft
-/// is guessed by ``PromptLookup`` from what came before (a model that copies an earlier example,
+/// is guessed by `PromptLookup` from what came before (a model that copies an earlier example,
 /// or falls into a repeating pattern, repeats itself), when its matched suffix is longer than the
-/// number of the last ``PromptLookup/longest`` bits where the model followed the target; else it
+/// number of the last `PromptLookup.longest` bits where the model followed the target; else it
 /// is the rest of the target again (a model that copies with rare errors goes back to copying).
 /// Models that run a pass in growing chunks (``DraftChunks``: 1, 2, 4, … rows) stop it after the
 /// chunk holding the wrong guess, so a pass that goes wrong early costs about a decoding step.
@@ -84,7 +84,7 @@ public func greedyCopy<M: LanguageModel>(
 }
 
 /// The draft (as tokens) for the positions after those `copy` has recorded: the rest of the
-/// target, or at first a ``PromptLookup`` continuation of prompt + emitted bits when its matched
+/// target, or at first a `PromptLookup` continuation of prompt + emitted bits when its matched
 /// suffix is longer than the target's agreement with the last `lookup.longest` emitted bits
 /// (more evidence that the model repeats something than that it copies). At the start nothing
 /// is emitted yet, so the target is the guess: the prompt's examples are copies of themselves,
