@@ -7,6 +7,8 @@ import PackageDescription
 // is set, so other packages can depend on every library product.
 let optimisedInDebug: [SwiftSetting] =
     Context.environment["PERPLEXED_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"])] : []
+let optimisedInDebugC: [CSetting] =
+    Context.environment["PERPLEXED_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O2"])] : []
 
 let package = Package(
     name: "Perplexed",
@@ -42,11 +44,14 @@ let package = Package(
             dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
+        // Float32 kernels in C, compiled for AVX2 and AVX-512 and chosen at run time.
+        .target(name: "CKernels", cSettings: optimisedInDebugC),
+
         // Numerical kernels shared by the models: BLAS products, the parallel-for, softmaxes,
         // seeded generators. Optimised even in debug builds: everything hot runs through it.
         .target(
             name: "Kernels",
-            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CKernels", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: optimisedInDebug
         ),
 
@@ -148,6 +153,9 @@ let package = Package(
             dependencies: ["Kernels", "MultiPrecision", "Witnesses"],
             path: "Benchmarks/softmax/Swift"
         ),
+
+        // Benchmarks/products: x · Wᵀ for a few rows, the C skinny kernel against OpenBLAS.
+        .executableTarget(name: "products-benchmark", dependencies: ["Kernels"], path: "Benchmarks/products/Swift"),
 
         // Test support: replayable, seeded property checks (PERPLEXED_PROPERTY_SEED).
         .target(

@@ -63,10 +63,11 @@ public struct WorkTooLarge: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// How fast a copy model runs on this machine, measured by a short probe of the model itself:
 /// a decoding step at position t takes `stepSeconds + stepSecondsPerPosition·t`, a prompt
-/// pass `promptSecondsPerToken` per token plus the same growth, a position of a greedy copy
-/// verified in batch (`LanguageModel.logits(after:continuedBy:chunk:_:)`)
-/// `batchedRowSeconds`, and certifying one scored position (the interval log-softmax of its
-/// row) `certifySeconds`.
+/// pass `promptSecondsPerToken` per token plus the same growth, a greedy copy verified in batch
+/// (`LanguageModel.logits(after:continuedBy:chunk:_:)`) `batchedRampSeconds` for its first
+/// `batchedRampRows` positions (chunks of 1, 2, 4, … rows) and `batchedRowSeconds` per
+/// position after them, and certifying one scored position (the interval log-softmax of its
+/// rows) `certifySeconds`.
 public struct DecodingRate: Sendable, Equatable {
     /// Seconds of one decoding step, apart from attention to earlier positions.
     public var stepSeconds: Double
@@ -74,28 +75,37 @@ public struct DecodingRate: Sendable, Equatable {
     public var stepSecondsPerPosition: Double
     /// Seconds per prompt token of a prompt pass, apart from attention.
     public var promptSecondsPerToken: Double
-    /// Seconds to certify one scored position.
+    /// Wall-clock seconds to certify one scored position (positions are certified on all cores).
     public var certifySeconds: Double
-    /// Seconds per position of a batched draft pass (a forward pass and the logits of every
-    /// position), apart from attention; nil: as a decoding step.
+    /// Seconds per position of a batched draft pass once its chunks are full (a forward pass and
+    /// the logits of every position), apart from attention; nil: as a decoding step.
     public var batchedRowSeconds: Double?
+    /// Positions a batched pass takes to reach full chunks (1 + 2 + 4 + … rows).
+    public var batchedRampRows: Int
+    /// Seconds of those first positions.
+    public var batchedRampSeconds: Double
 
     /// A rate from its parts.
     public init(stepSeconds: Double, stepSecondsPerPosition: Double, promptSecondsPerToken: Double, certifySeconds: Double,
-                batchedRowSeconds: Double? = nil) {
+                batchedRowSeconds: Double? = nil, batchedRampRows: Int = 0, batchedRampSeconds: Double = 0) {
         self.stepSeconds = stepSeconds
         self.stepSecondsPerPosition = stepSecondsPerPosition
         self.promptSecondsPerToken = promptSecondsPerToken
         self.certifySeconds = certifySeconds
         self.batchedRowSeconds = batchedRowSeconds
+        self.batchedRampRows = batchedRampRows
+        self.batchedRampSeconds = batchedRampSeconds
     }
 
     /// Seconds to score a greedy copy verified in batch, when the model copies the target (one
     /// pass); a copy that goes wrong at every bit costs up to ``copySeconds(prompt:copied:certified:)``.
     public func batchedCopySeconds(prompt: Int, copied: Int, certified: Bool) -> Double {
-        var batched = self
-        batched.stepSeconds = batchedRowSeconds ?? stepSeconds
-        return batched.copySeconds(prompt: prompt, copied: copied, certified: certified)
+        guard let row = batchedRowSeconds else { return copySeconds(prompt: prompt, copied: copied, certified: certified) }
+        // The ramp's positions at the ramp's average cost, the rest at full chunks.
+        let ramp = min(copied, batchedRampRows), rampCost = batchedRampRows > 0 ? batchedRampSeconds / Double(batchedRampRows) : row
+        var passes = self
+        passes.stepSeconds = (Double(ramp) * rampCost + Double(copied - ramp) * row) / Double(max(copied, 1))
+        return passes.copySeconds(prompt: prompt, copied: copied, certified: certified)
     }
 
     /// Seconds to score one greedy copy of `copied` tokens after a `prompt`-token prompt, with
@@ -108,23 +118,72 @@ public struct DecodingRate: Sendable, Equatable {
         return p * promptSecondsPerToken + promptGrowth + n * stepSeconds + copyGrowth + (certified ? n * certifySeconds : 0)
     }
 
-    /// Measures `model` with `prompting`: a prompt pass of about 4,000 tokens, decoding steps
-    /// at its start and end (the difference is the attention's growth), a batched draft pass,
-    /// and a one-bit witness (its certification). Takes about 1 s on the copy Transformer and 10 s on Gemma 3 270M.
-    public static func measure(_ model: inout CopyModel, prompting: any CopyPrompting) throws -> DecodingRate {
-        let steps = 16
+    /// Measures `model` with `prompting` for runs that reach `positions` positions: a prompt
+    /// pass, a batched draft pass of 63 positions in chunks of 1, 2, 4, 8, 16 and 32 (its
+    /// one-row chunk is a decoding step), the certification of one position from two of its rows,
+    /// and, where attention's growth can matter, steps at the start and about 4,096 positions on.
+    /// About 1 s on Gemma 3 270M, a small fraction of the runs it is asked about.
+    ///
+    /// Attention's growth is measured for models with small vocabularies (the copy Transformer,
+    /// where attention is much of a step) and for runs past 2,048 positions; below that, on a
+    /// large vocabulary, the unembedding of every position dominates and the growth is taken as 0.
+    public static func measure(_ model: inout CopyModel, prompting: any CopyPrompting, positions: Int = 4096) throws -> DecodingRate {
         let zero = prompting.bitTokens.zero
-        let start = try prompting.prompt(for: [0]).count
-        // The far end of the probe: 4,096 tokens on, within the model's capacity. With a large
-        // vocabulary (Gemma's 262,144) the unembedding and the certification dominate a step and
-        // attention's growth hardly shows: 512 tokens measure it well enough, at less cost.
-        let far = min(start + (model.vocabularySize > 65_536 ? 512 : 4096), model.sequenceCapacity - steps - 1)
-        let tokens = try prompting.prompt(for: [0]) + Array(repeating: zero, count: max(far - start, 0) + steps)
+        let prompt = try prompting.prompt(for: [0])
+        let start = prompt.count
+        let clock = ContinuousClock()
+        func seconds(_ work: () throws -> Void) rethrows -> Double {
+            let began = clock.now
+            try work()
+            return (clock.now - began).seconds
+        }
 
+        // A prompt pass from an empty cache (a prefix that diverges from the cached one restarts).
+        _ = try model.logits(after: [prompting.bitTokens.one])
+        let promptPass = try seconds { _ = try model.logits(after: prompt) }
+
+        // A batched draft pass: the time of each chunk, and two rows to certify.
+        let largest = 32, rows = 2 * largest - 1
+        var chunkSeconds: [(rows: Int, seconds: Double)] = []
+        var sample: [[Float]] = []
+        var began = clock.now
+        try model.logits(after: prompt, continuedBy: Array(repeating: zero, count: rows), chunk: largest) { _, chunk in
+            chunkSeconds.append((chunk.count, (clock.now - began).seconds))
+            if sample.count < 2, let row = chunk.last { sample.append(row) }
+            began = clock.now
+            return true
+        }
+        // Full chunks: the last (a model may hand over rows in any chunks; then its largest).
+        guard let full = chunkSeconds.indices.max(by: { chunkSeconds[$0].rows <= chunkSeconds[$1].rows }), let first = sample.first, let last = sample.last else {
+            throw WitnessError.badLogits(position: 1, reason: "the model handed over no logits for the probe's draft")
+        }
+        let rowSeconds = chunkSeconds[full].seconds / Double(chunkSeconds[full].rows)
+        let ramp = chunkSeconds[..<full]
+        var rate = DecodingRate(
+            stepSeconds: chunkSeconds[0].seconds, stepSecondsPerPosition: 0,
+            promptSecondsPerToken: promptPass / Double(start), certifySeconds: 0, batchedRowSeconds: rowSeconds,
+            batchedRampRows: ramp.reduce(0) { $0 + $1.rows }, batchedRampSeconds: ramp.reduce(0) { $0 + $1.seconds })
+
+        // Certifying a position encloses its α and β rows and their distance, on all cores.
+        let certified = try seconds { _ = try CertifiedLogSoftmax().distance(first, last) }
+        rate.certifySeconds = certified / Double(max(ProcessInfo.processInfo.activeProcessorCount, 1))
+
+        if model.vocabularySize <= 65_536 || positions > 2048 {
+            try rate.measureGrowth(&model, prompting: prompting, tokens: prompt + Array(repeating: zero, count: 4096 + 16), start: start)
+        }
+        return rate
+    }
+
+    /// Sets the step time and attention's growth from 16 decoding steps at `start` and 16 about
+    /// 4,096 positions on (within the model's capacity), and the prompt's time per token net
+    /// of that growth.
+    private mutating func measureGrowth(_ model: inout CopyModel, prompting: any CopyPrompting, tokens: [Int], start: Int) throws {
+        let steps = 16
+        let far = min(start + 4096, model.sequenceCapacity - steps - 1)
+        let clock = ContinuousClock()
         // The median step: robust to the odd step slowed by another process.
         func stepTime(from length: Int) throws -> Double {
             _ = try model.logits(after: Array(tokens[..<length]))
-            let clock = ContinuousClock()
             let times = try (1...steps).map { k in
                 let began = clock.now
                 _ = try model.logits(after: Array(tokens[..<(length + k)]))
@@ -133,31 +192,15 @@ public struct DecodingRate: Sendable, Equatable {
             return times.sorted()[steps / 2]
         }
         let near = try stepTime(from: start)
-        var growth = 0.0, promptPerToken = near
-        if far - start >= 64 {
-            // A fresh pass over `far` tokens: a prefix that diverges from the cached one restarts.
-            _ = try model.logits(after: [prompting.bitTokens.one])
-            let clock = ContinuousClock(), began = clock.now
-            _ = try model.logits(after: Array(tokens[..<far]))
-            let pass = (clock.now - began).seconds
-            let farStep = try stepTime(from: far)
-            growth = max(0, (farStep - near) / Double(far - start))
-            promptPerToken = max(0, pass / Double(far) - growth * Double(far) / 2)
-        }
-        // A batched draft pass of `steps` positions after the prompt (cached first).
-        let prompt = Array(tokens[..<start])
-        _ = try model.logits(after: prompt)
-        let batchClock = ContinuousClock(), batchBegan = batchClock.now
-        try model.logits(after: prompt, continuedBy: Array(repeating: zero, count: steps), chunk: steps) { _, _ in true }
-        let batchedRow = (batchClock.now - batchBegan).seconds / Double(steps)
-        let witnessClock = ContinuousClock(), witnessBegan = witnessClock.now
-        _ = try copyWitness(model: &model, prompting: prompting, alpha: [0])
-        let witness = (witnessClock.now - witnessBegan).seconds
-        // The witness decoded two one-bit copies; the rest of its time is certifying two positions.
-        var rate = DecodingRate(stepSeconds: near, stepSecondsPerPosition: growth, promptSecondsPerToken: promptPerToken, certifySeconds: 0,
-                                batchedRowSeconds: batchedRow)
-        rate.certifySeconds = max(0, witness - 2 * rate.copySeconds(prompt: start, copied: 1, certified: false)) / 2
-        return rate
+        stepSeconds = near
+        guard far - start >= 64 else { return }
+        _ = try model.logits(after: [prompting.bitTokens.one])
+        let began = clock.now
+        _ = try model.logits(after: Array(tokens[..<far]))
+        let pass = (clock.now - began).seconds
+        let farStep = try stepTime(from: far)
+        stepSecondsPerPosition = max(0, (farStep - near) / Double(far - start))
+        promptSecondsPerToken = max(0, pass / Double(far) - stepSecondsPerPosition * Double(far) / 2)
     }
 }
 

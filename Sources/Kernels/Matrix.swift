@@ -27,6 +27,12 @@ public func stack(_ matrices: [Matrix]) -> Matrix {
     return Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, columns: matrices[0].columns, values: values)
 }
 
+/// Token counts for which ``multiply(_:rows:by:into:threads:)`` uses ``skinnyProduct(_:rows:by:rows:columns:into:rowStride:instructionSet:)``
+/// (on AVX2 or AVX-512) rather than BLAS: 1.2–2.7× OpenBLAS's SkylakeX sgemm there on Gemma's
+/// shapes; one row is as fast with sgemv, and from 32 rows on sgemm's packing pays for itself
+/// (Benchmarks/products).
+let skinnyRows = 2...16
+
 /// Row-major y[m] = alpha · A[m × n] · x[n] + beta · y[m] (BLAS sgemv, A not transposed).
 public func sgemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                   x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
@@ -34,17 +40,34 @@ public func sgemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: In
 }
 
 /// y[m × rows] = x[m × columns] · Wᵀ, the product every linear layer needs, split over
-/// `threads` (``SplitPolicy/balanced(threads:)``): by token rows for several tokens, by weight
-/// rows (outputs) for a single token.
+/// `threads` (``SplitPolicy/balanced(threads:)``): by token rows when there are many, by weight
+/// rows (outputs) when the weights outnumber the tokens (`w.rows ≥ 16 m`, and always for a
+/// single token). A worker given some token rows packs and streams all of W for them, so a few
+/// rows against a large W (a short chunk through Gemma's 262,144-row unembedding) would cost
+/// every worker the whole matrix; split by outputs, each reads only its share. For 2–16 token
+/// rows on AVX2 or AVX-512 each share goes to ``skinnyProduct(_:rows:by:rows:columns:into:rowStride:instructionSet:)``,
+/// which does not pack W at all.
 public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: Matrix, into y: UnsafeMutablePointer<Float>,
                      threads: Int) {
     let rows = w.rows, columns = w.columns
     w.values.withUnsafeBufferPointer { wp in
         let weights = wp.baseAddress!
-        if m == 1 {
+        let isa = InstructionSet.best
+        if skinnyRows.contains(m), isa >= .avx2 {
+            parallelFor(rows, split: .balanced(threads: threads)) { _, r in
+                skinnyProduct(x, rows: m, by: weights + r.lowerBound * columns, rows: r.count, columns: columns,
+                              into: y + r.lowerBound, rowStride: rows, instructionSet: isa)
+            }
+        } else if m == 1 {
             parallelFor(rows, split: .balanced(threads: threads)) { _, r in
                 sgemv(m: r.count, n: columns, alpha: 1, a: weights + r.lowerBound * columns, lda: columns,
                       x: x, beta: 0, y: y + r.lowerBound)
+            }
+        } else if rows >= 16 * m {
+            parallelFor(rows, split: .balanced(threads: threads)) { _, r in
+                Float.gemm(transA: false, transB: true, m: m, n: r.count, k: columns, alpha: 1,
+                           a: x, lda: columns, b: weights + r.lowerBound * columns, ldb: columns,
+                           beta: 0, c: y + r.lowerBound, ldc: rows)
             }
         } else {
             parallelFor(m, split: .balanced(threads: threads)) { _, r in

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Dispatch
 
 /// How ``parallelFor(_:split:_:)`` cuts `0..<count` into pieces.
@@ -92,7 +93,7 @@ public enum OpenBLAS {
     /// the SSE3 `Prescott` kernels although it has AVX2 or AVX-512: products then run 2–3×
     /// slower (measured on Gemma 3 prompts). The instruction sets are read from the CPU flags
     /// instead, and the environment variable can only be honoured at library load, so the
-    /// command-line tool re-executes itself with it (see `PerplexedCLI`'s `main`).
+    /// command-line tool re-executes itself with it (``reexecuteWithPreferredCoreType()``).
     ///
     /// - Parameters:
     ///   - detected: OpenBLAS's choice, ``coreName``.
@@ -107,6 +108,21 @@ public enum OpenBLAS {
             return avx2.contains(detected) ? nil : "Haswell"
         }
         return nil
+    }
+
+    /// Re-executes the running program with `OPENBLAS_CORETYPE` set to ``preferredCoreType(detected:cpuFlags:)``
+    /// when OpenBLAS picked older kernels than the CPU supports. OpenBLAS reads the variable only
+    /// when it is loaded, hence the re-execution: call this first thing in `main`. Does nothing
+    /// when the variable is set already (by the user, who keeps the last word, or by the first
+    /// execution), when /proc is absent, or when `execv` fails (the run then carries on with
+    /// OpenBLAS's choice).
+    public static func reexecuteWithPreferredCoreType() {
+        guard getenv("OPENBLAS_CORETYPE") == nil,
+              let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let core = preferredCoreType(detected: coreName, cpuFlags: cpuFlags(cpuinfo: cpuinfo))
+        else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 
     /// The flags of the first processor in /proc/cpuinfo (empty where there is none).

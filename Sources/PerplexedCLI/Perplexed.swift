@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Kernels
 
 /// The `perplexed` command: certified checks of "Perplexity Cannot Always Tell Right from Wrong".
 @main
@@ -40,7 +41,8 @@ struct Perplexed: AsyncParsableCommand {
     /// ArgumentParser's `main`, with every error reported by the one convention of
     /// ``CommandFailure``: usage errors exit 64, runtime failures print one line and exit 1.
     static func main() async {
-        useBestBLASKernels()
+        // First of all: OpenBLAS honours its kernel choice only when it is loaded.
+        OpenBLAS.reexecuteWithPreferredCoreType()
         var command: any ParsableCommand
         do {
             // Parsing and `validate()`: ArgumentParser's errors and the commands' own, as thrown.

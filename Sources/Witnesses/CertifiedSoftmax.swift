@@ -145,15 +145,9 @@ public struct CertifiedLogSoftmax: Sendable {
         return try distance(enclose(a), enclose(b))
     }
 
-    /// The binary64 distance: every |p_i − q_i| enclosed from the rows' term enclosures, each
-    /// rounded operation stepped outward by one binary64 number (which covers its rounding).
+    /// The binary64 distance (``ExponentialRow/distance(_:_:)``), as an interval.
     func distance(_ a: ExponentialRow, _ b: ExponentialRow) throws -> Interval {
-        var lower = 0.0, upper = 0.0
-        for i in 0..<a.count {
-            let p = a.probability(i), q = b.probability(i)
-            lower = Swift.max(lower, (p.lower - q.upper).nextDown, (q.lower - p.upper).nextDown)
-            upper = Swift.max(upper, (p.upper - q.lower).nextUp, (q.upper - p.lower).nextUp)
-        }
+        let (lower, upper) = ExponentialRow.distance(a, b)
         return try Interval(lower: BigFloat(lower, precision: 53), upper: BigFloat(upper, precision: 53), precision: precision)
     }
 

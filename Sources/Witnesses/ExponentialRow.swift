@@ -107,6 +107,40 @@ struct ExponentialRow {
         return ((e.lower / sumBounds.upper).nextDown, (e.upper / sumBounds.lower).nextUp)
     }
 
+    /// Enclosure [lower, upper] of max_i |p_i − q_i| for the distributions of rows `a` and `b`
+    /// (of one length), from the ``probability(_:)`` enclosures.
+    ///
+    /// Most entries cannot hold the maximum, and are skipped unenclosed: a first pass finds the
+    /// entry with the largest approximate difference and encloses it, giving D ≤ max_i |p_i − q_i|;
+    /// an entry with p_i ≤ D and q_i ≤ D has |p_i − q_i| ≤ D, so the maximum is that of the other
+    /// entries. p_i ≤ v_i(1 + 2ρ)/S_lower, so v_i < D·S_lower/(1 + 2ρ), computed with a relative
+    /// margin of 2^−50 for its two roundings, proves p_i ≤ D (a special term's NaN never passes).
+    static func distance(_ a: ExponentialRow, _ b: ExponentialRow) -> (lower: Double, upper: Double) {
+        precondition(a.count == b.count, "distance of rows of different lengths")
+        var lower = 0.0, upper = 0.0
+        func enclose(_ i: Int) {
+            let p = a.probability(i), q = b.probability(i)
+            lower = Swift.max(lower, (p.lower - q.upper).nextDown, (q.lower - p.upper).nextDown)
+            upper = Swift.max(upper, (p.upper - q.lower).nextUp, (q.upper - p.lower).nextUp)
+        }
+        a.values.withUnsafeBufferPointer { va in
+            b.values.withUnsafeBufferPointer { vb in
+                // The candidate: largest |v_a/S_a − v_b/S_b| in plain double (NaNs never win).
+                let ia = 1 / a.sumBounds.lower, ib = 1 / b.sumBounds.lower
+                var candidate = 0, largest = -1.0
+                for i in 0..<va.count {
+                    let difference = Swift.abs(va[i] * ia - vb[i] * ib)
+                    if difference > largest { largest = difference; candidate = i }
+                }
+                enclose(candidate)
+                let cutA = lower * a.sumBounds.lower / Self.grow * (1 - 0x1p-50)
+                let cutB = lower * b.sumBounds.lower / Self.grow * (1 - 0x1p-50)
+                for i in 0..<va.count where !(va[i] < cutA && vb[i] < cutB) { enclose(i) }
+            }
+        }
+        return (lower, upper)
+    }
+
     /// Whether every multiple of this float's ulp is a multiple of 2^−43 (zero, or |x| ≥ 2^−20),
     /// so that differences of such floats below 2^10 in magnitude are exact in binary64.
     @inline(__always)

@@ -13,7 +13,8 @@ func announceCopyCost(
     _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, flag: String
 ) throws {
     guard let longest = lengths.max(), scan || model.warrantsEstimate(length: longest) else { return }
-    let rate = try DecodingRate.measure(&model, prompting: prompting)
+    let positions = try prompting.prompt(for: Array(repeating: 0, count: longest)).count + longest
+    let rate = try DecodingRate.measure(&model, prompting: prompting, positions: positions)
     let parts = try lengths.map { n in
         try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, retainsLogits: !scan,
                                   prompting: prompting, rate: rate)
