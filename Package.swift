@@ -185,7 +185,7 @@ let package = Package(
         // The experiments run from Swift on small settings, checked against closed forms.
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting", "Gemma"]
+            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting", "Gemma", "Kernels"]
         ),
         .testTarget(
             name: "TransformerTests",

@@ -46,15 +46,26 @@ public func samplingMeasurement<M: LanguageModel>(
     var copyExact = 1.0, alphaForBeta = 1.0, gammaPrime = 0.0, epsilon = 0.0
     var pDistributions: [[Double]] = []
     var alphaDraws: [SampledToken] = [], betaDraws: [SampledToken] = []
-    for k in 0..<n {
-        let p = tempered(try model.logits(after: alphaPrompt + alphaTokens[..<k]))
+    // Each prompt followed by α's tokens is one batched pass (the model's logits after every
+    // prefix), not n decoding steps.
+    func alongAlpha(after prompt: [Int], _ visit: (_ k: Int, _ distribution: [Double]) -> Void) throws {
+        var next = 0
+        try model.logits(after: prompt, continuedBy: alphaTokens, chunk: 64) { first, rows in
+            guard first == next else {
+                throw WitnessError.badLogits(position: next + 1, reason: "the model handed over row \(first) when row \(next) was due")
+            }
+            for row in rows { visit(next, tempered(row)); next += 1 }
+            return next < n
+        }
+        guard next == n else { throw WitnessError.badLogits(position: next + 1, reason: "the model handed over \(next) of \(n) rows") }
+    }
+    try alongAlpha(after: alphaPrompt) { k, p in
         pDistributions.append(p)
         alphaDraws.append(SampledToken(alphaTokens[k], in: p))
         copyExact *= p[alphaTokens[k]]
         gammaPrime = Swift.max(gammaPrime, 1 - p[alphaTokens[k]])
     }
-    for k in 0..<n {
-        let q = tempered(try model.logits(after: betaPrompt + alphaTokens[..<k]))
+    try alongAlpha(after: betaPrompt) { k, q in
         betaDraws.append(SampledToken(alphaTokens[k], in: q))
         alphaForBeta *= q[alphaTokens[k]]
         epsilon = Swift.max(epsilon, zip(pDistributions[k], q).map { abs($0 - $1) }.max() ?? 0)

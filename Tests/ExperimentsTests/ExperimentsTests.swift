@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Testing
 import MultiPrecision
 import PerplexityTheory
@@ -206,6 +207,35 @@ let tinyCopyModel: TransformerModel = {
         #expect(throws: ConfigurationError(["oodSequences"], "must be in 1…1000000", got: "0")) { try ParityStudyConfiguration(oodSequences: 0).validate() }
         #expect(ParityStudyConfiguration() == ParityStudyConfiguration(steps: 5000, checkpointEvery: 100, maxLength: 16, oodLength: 128,
                                                                         idSequences: 512, oodSequences: 128, seed: 1))
+    }
+
+    @Test("sampling on the copy Transformer: the batched exact path probabilities equal step-by-step decoding's")
+    func samplingAlongBatchedPasses() throws {
+        for (n, theta) in [(6, 0.5), (12, 1.0), (20, 2.0)] {
+            var model = TransformerLanguageModel(tinyCopyModel)
+            let prompting = BitCopyPrompting(separator: Token.separator)
+            let m = try samplingMeasurement(model: &model, prompting: prompting, length: n, theta: theta, samples: 10, seed: 3)
+            // The same products from logits(after:), one decoding step per position.
+            var step = TransformerLanguageModel(tinyCopyModel)
+            let alpha = [Int](repeating: 0, count: n), beta = alpha.dropLast() + [1]
+            func path(_ bits: [Int]) throws -> (product: Double, missing: Double) {
+                let prompt = try prompting.prompt(for: bits)
+                var product = 1.0, missing = 0.0
+                for k in 0..<n {
+                    let p = softmaxDouble(try step.logits(after: prompt + Array(repeating: prompting.bitTokens.zero, count: k)).map { $0 / Float(theta) })
+                    product *= p[prompting.bitTokens.zero]
+                    missing = max(missing, 1 - p[prompting.bitTokens.zero])
+                }
+                return (product, missing)
+            }
+            let (copy, gamma) = try path(alpha), (alphaForBeta, _) = try path(Array(beta))
+            // Batched and step-by-step logits differ by float32 summation order only.
+            #expect(abs(m.copyExact - copy) <= 1e-4 * copy, "n \(n), θ \(theta): \(m.copyExact) vs \(copy)")
+            #expect(abs(m.alphaForBetaExact - alphaForBeta) <= 1e-4 * alphaForBeta, "n \(n), θ \(theta): \(m.alphaForBetaExact) vs \(alphaForBeta)")
+            #expect(abs(m.gammaPrime - gamma) <= 1e-5, "n \(n), θ \(theta)")
+            // Not a vacuous comparison: neither probability is 0 or 1.
+            #expect(copy > 1e-12 && copy < 1 && alphaForBeta > 1e-12 && alphaForBeta < 1, "n \(n), θ \(theta): \(copy), \(alphaForBeta)")
+        }
     }
 
     @Test("invalid temperature sweeps name the field") func invalidTemperature() {
