@@ -54,8 +54,7 @@ struct GemmaAttention: Sendable {
         split(work.queryKeyValue, n, into: &work.queries, &work.keys, &work.values)
         queryNorm.applyInPlace(&work.queries)
         keyNorm.applyInPlace(&work.keys)
-        rope(&work.queries, heads: headCount, start: start)
-        rope(&work.keys, heads: kvHeadCount, start: start)
+        rope(&work.queries, heads: headCount, and: &work.keys, heads: kvHeadCount, start: start)
         attend(&work, start: start, cache: &cache, threads: threads)
         linear(work.attended, rows: n, output, into: &work.hidden, threads: threads)
     }
@@ -83,19 +82,32 @@ struct GemmaAttention: Sendable {
     /// Rotary embedding in the "rotate half" layout (pairs i and i + d/2), as the GGUF
     /// converter leaves Gemma's Q and K unpermuted. Positions are absolute, also on local
     /// layers whose cache is a ring.
-    private func rope(_ x: inout [Float], heads: Int, start: Int) {
+    private func rope(_ q: inout [Float], heads qHeads: Int, and k: inout [Float], heads kHeads: Int, start: Int) {
         let hd = headDimension, half = hd / 2
-        let rows = x.count / (heads * hd)
-        for t in 0..<rows {
-            let position = Float(start + t)
-            for i in 0..<half {
-                let angle = position * frequencies[i]
-                let cosine = cos(angle), sine = sin(angle)
-                for head in 0..<heads {
-                    let base = (t * heads + head) * hd
-                    let a = x[base + i], b = x[base + i + half]
-                    x[base + i] = a * cosine - b * sine
-                    x[base + i + half] = b * cosine + a * sine
+        let rows = q.count / (qHeads * hd)
+        // One cosine and sine per position and pair, shared by the queries' and the keys' heads.
+        var cosine = [Float](repeating: 0, count: half), sine = cosine
+        func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, row t: Int) {
+            for head in 0..<heads {
+                let base = x + (t * heads + head) * hd
+                for i in 0..<half {
+                    let a = base[i], b = base[i + half]
+                    base[i] = a * cosine[i] - b * sine[i]
+                    base[i + half] = b * cosine[i] + a * sine[i]
+                }
+            }
+        }
+        q.withUnsafeMutableBufferPointer { qp in
+            k.withUnsafeMutableBufferPointer { kp in
+                for t in 0..<rows {
+                    let position = Float(start + t)
+                    for i in 0..<half {
+                        let angle = position * frequencies[i]
+                        cosine[i] = cos(angle)
+                        sine[i] = sin(angle)
+                    }
+                    rotate(qp.baseAddress!, heads: qHeads, row: t)
+                    rotate(kp.baseAddress!, heads: kHeads, row: t)
                 }
             }
         }
@@ -235,7 +247,7 @@ struct GemmaAttention: Sendable {
             for j in visible { row[j] = cap * tanh(row[j] / cap) }
         }
         for j in 0..<visible.lowerBound { row[j] = 0 }
-        softmaxRow(row + visible.lowerBound, into: row + visible.lowerBound, count: visible.count, exp: .exact)
+        softmaxRow(row + visible.lowerBound, into: row + visible.lowerBound, count: visible.count, exp: .vectorised)
         for j in (visible.upperBound + 1)..<span { row[j] = 0 }
     }
 }

@@ -64,10 +64,7 @@ struct GemmaMLP: Sendable {
             work.gate.withUnsafeMutableBufferPointer { g in
                 let (input, output) = (SharedPointer(gu.baseAddress!), SharedPointer(g.baseAddress!))
                 parallelFor(n, split: .balanced(threads: threads)) { _, tokens in
-                    for t in tokens {
-                        let row = input.pointer + t * 2 * f, out = output.pointer + t * f
-                        for i in 0..<f { out[i] = geluTanh(row[i]) * row[f + i] }
-                    }
+                    for t in tokens { geluTanhGate(input.pointer + t * 2 * f, into: output.pointer + t * f, count: f) }
                 }
             }
         }
@@ -104,8 +101,7 @@ struct GemmaNorm: Sendable {
         weight.withUnsafeBufferPointer { wp in
             for r in 0..<(count / width) {
                 let xr = x + r * width, yr = y + r * width
-                var sum: Float = 0
-                for j in 0..<width { sum += xr[j] * xr[j] }
+                let sum = dot(xr, xr, width)
                 let inv = 1 / (sum / Float(width) + eps).squareRoot()
                 for j in 0..<width { yr[j] = xr[j] * inv * wp[j] }
             }
@@ -149,11 +145,18 @@ func linear(_ x: [Float], rows m: Int, _ w: WeightMatrix, into y: inout [Float],
     }
 }
 
-/// GELU with the tanh approximation (PyTorch's `gelu_pytorch_tanh`),
-/// 0.5·x·(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), written as x / (1 + e^(−2u)):
-/// the same function, but one `exp` instead of `tanh`, which was 9% of a prompt's time.
+/// out[i] = gelu(row[i]) · row[count + i] for i < count (a gate|up row), GELU with the tanh
+/// approximation (PyTorch's `gelu_pytorch_tanh`), 0.5·x·(1 + tanh(u)) with
+/// u = √(2/π)(x + 0.044715x³), written as x / (1 + e^(−2u)): the same function with one `exp`
+/// instead of `tanh`. The exponentials of the whole row are taken by `Float.expInPlace`
+/// (vectorised, within about 2 ulp of `exp`; it clamps its argument to ±88, where the GELU is
+/// already x or 0 in float32).
 @inline(__always)
-func geluTanh(_ x: Float) -> Float {
-    let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
-    return x / (1 + exp(-2 * u))
+func geluTanhGate(_ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let x = row[i]
+        out[i] = -2 * (0.797_884_56 * (x + 0.044_715 * x * x * x))
+    }
+    Float.expInPlace(out, count: count)
+    for i in 0..<count { out[i] = row[i] / (1 + out[i]) * row[count + i] }
 }

@@ -4,6 +4,9 @@ import Foundation
 import Kernels
 import Transformer
 
+// OpenBLAS on the kernels this CPU supports, as `perplexed` runs it (its own detection may settle
+// for SSE3 kernels on an AVX-512 machine it does not know).
+OpenBLAS.reexecuteWithPreferredCoreType()
 let arguments = CommandLine.arguments
 let steps = arguments.count > 1 ? Int(arguments[1]) ?? 100 : 100
 
@@ -58,5 +61,6 @@ print(
     """
     {"train_ms_per_step": \(trainTime / Double(steps) * 1000), "train_steps_per_s": \(Double(steps) / trainTime), \
     "train_cpu_ms_per_step": \(trainCPU / Double(steps) * 1000), \
-    "infer_tokens_per_s_len33": \(Double(tokens) / shortTime), "infer_tokens_per_s_len2048": \(2045 / longTime)}
+    "infer_tokens_per_s_len33": \(Double(tokens) / shortTime), "infer_tokens_per_s_len2048": \(2045 / longTime), \
+    "openblas_core": "\(OpenBLAS.coreName)"}
     """)
