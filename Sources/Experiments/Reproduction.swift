@@ -131,7 +131,7 @@ public struct Reproduction: Sendable {
         report.sections.append(try paritySection(progress: progress))
         if configuration.positionSchemes {
             stage("position schemes")
-            report.sections.append(try positionSection(progress: progress))
+            report.sections.append(try positionSection(reusing: copy, progress: progress))
         } else {
             report.sections.append(ReportSection(
                 title: "Position schemes (absolute against RoPE, ALiBi, none)",
@@ -355,22 +355,22 @@ public struct Reproduction: Sendable {
             tables: [selections], figures: [("fig4-parity.svg", study.figure().svg())])
     }
 
-    /// One copy model per position scheme, with witnesses at N = 16, 64, 256 (beyond the paper).
-    public func positionSection(progress: (ExperimentProgress) -> Void = { _ in }) throws -> ReportSection {
+    /// One copy model per position scheme, each trained for ``ReproductionConfiguration/copySteps``
+    /// steps, with witnesses at N = 16, 64, 256 (beyond the paper).
+    ///
+    /// `trained`, the copy model of ``trainCopyModel(steps:progress:)``, stands in for the scheme
+    /// whose configuration it has: training is deterministic (same seed, same steps, the same
+    /// bits), so training that scheme again would only repeat it.
+    public func positionSection(reusing trained: CopyRun? = nil, progress: (ExperimentProgress) -> Void = { _ in }) throws -> ReportSection {
         let seed = configuration.seed
         var table = Table(columns: ["position scheme", "accuracy 1..16", "N", "beta copied as alpha", "|gap|", "eta"], numericColumns: [1, 2, 4, 5])
         for scheme in PositionScheme.allCases {
-            var run = RunConfig(task: TaskSpec(kind: .copy))
-            run.model.position = scheme
-            if scheme == .learned { run.model.maxPositions = 2 * 256 + 1 }
-            var trainer = try Trainer(run: run, seed: seed)
-            progress(ExperimentProgress(.stage, "position scheme \(scheme.rawValue): training \(run.training.steps) steps"))
-            while trainer.step < run.training.steps { _ = trainer.trainStep() }
+            let (run, trainedModel) = try positionSchemeModel(scheme, reusing: trained, progress: progress)
             var acc = 0.0
             for n in [4, 8, 16] {
-                acc += try evaluate(model: trainer.model, task: run.task, strings: evaluationStrings(length: n, limit: 64, seed: seed)).sequenceAccuracy / 3
+                acc += try evaluate(model: trainedModel, task: run.task, strings: evaluationStrings(length: n, limit: 64, seed: seed)).sequenceAccuracy / 3
             }
-            var model = TransformerLanguageModel(trainer.model)
+            var model = TransformerLanguageModel(trainedModel)
             for n in [16, 64, 256] {
                 let w = try copyWitness(model: &model, prompting: BitCopyPrompting(), alpha: Array(repeating: 0, count: n))
                 table.append([scheme.rawValue, String(format: "%.3f", acc), "\(n)", w.betaCopiedAsAlpha ? "yes" : "no",
@@ -382,5 +382,24 @@ public struct Reproduction: Sendable {
             claim: "The continuity argument needs compact position embeddings; the paper tests only a CPE model.",
             measured: "One copy model per scheme, same seed and schedule; witnesses at N = 16, 64, 256 (learned absolute positions sized for N ≤ 256).",
             agreement: .beyond, tables: [table])
+    }
+
+    /// The copy model of `scheme` for ``positionSection(reusing:progress:)``, with its run: `trained`
+    /// when its configuration is the scheme's, else trained here.
+    func positionSchemeModel(
+        _ scheme: PositionScheme, reusing trained: CopyRun?, progress: (ExperimentProgress) -> Void
+    ) throws -> (RunConfig, TransformerModel) {
+        var run = RunConfig(task: TaskSpec(kind: .copy))
+        run.model.position = scheme
+        if scheme == .learned { run.model.maxPositions = 2 * 256 + 1 }
+        run.training.steps = configuration.copySteps
+        if let trained, run.model == configuration.copyModel {
+            progress(ExperimentProgress(.stage, "position scheme \(scheme.rawValue): the copy model trained above"))
+            return (run, trained.model)
+        }
+        var trainer = try Trainer(run: run, seed: configuration.seed)
+        progress(ExperimentProgress(.stage, "position scheme \(scheme.rawValue): training \(run.training.steps) steps"))
+        while trainer.step < run.training.steps { _ = trainer.trainStep() }
+        return (run, trainer.model)
     }
 }

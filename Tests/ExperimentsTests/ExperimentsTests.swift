@@ -286,6 +286,24 @@ let tinyCopyModel: TransformerModel = {
         }
     }
 
+    @Test("the position schemes reuse the trained copy model for its own scheme, the very model training it again gives")
+    func positionSchemesReuseTheCopyModel() throws {
+        var c = Self.configuration("schemes")
+        c.copyModel = TransformerConfig()  // the scheme section's own configuration (RoPE), so it is reused
+        c.copySteps = 3
+        let reproduction = Reproduction(c)
+        let copy = try reproduction.trainCopyModel(steps: c.copySteps)
+        let own = c.copyModel.position, other = PositionScheme.allCases.first { $0 != own }!
+        var stages: [String] = []
+        let (run, reused) = try reproduction.positionSchemeModel(own, reusing: copy) { stages.append($0.message) }
+        let (_, retrained) = try reproduction.positionSchemeModel(own, reusing: nil) { stages.append($0.message) }
+        let (otherRun, _) = try reproduction.positionSchemeModel(other, reusing: copy) { stages.append($0.message) }
+        #expect(run.training.steps == 3 && run.model == c.copyModel && otherRun.model.position == other)
+        #expect(reused == copy.model && retrained == copy.model, "training is deterministic: the same parameters")
+        #expect(stages == ["position scheme \(own.rawValue): the copy model trained above", "position scheme \(own.rawValue): training 3 steps",
+                           "position scheme \(other.rawValue): training 3 steps"])
+    }
+
     @Test("copy, temperature and parity verdicts follow their rules on the measured values") func sections() throws {
         let reproduction = Reproduction(Self.configuration("sections"))
         let copy = try reproduction.trainCopyModel(steps: reproduction.configuration.copySteps)
