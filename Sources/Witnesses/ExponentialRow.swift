@@ -114,7 +114,8 @@ struct ExponentialRow {
     /// entry with the largest approximate difference and encloses it, giving D ≤ max_i |p_i − q_i|;
     /// an entry with p_i ≤ D and q_i ≤ D has |p_i − q_i| ≤ D, so the maximum is that of the other
     /// entries. p_i ≤ v_i(1 + 2ρ)/S_lower, so v_i < D·S_lower/(1 + 2ρ), computed with a relative
-    /// margin of 2^−50 for its two roundings, proves p_i ≤ D (a special term's NaN never passes).
+    /// margin of 2^−50 for its three roundings, proves p_i ≤ D (a special term's NaN never passes).
+    /// Proofs/certified-log-softmax.md, step 9.
     static func distance(_ a: ExponentialRow, _ b: ExponentialRow) -> (lower: Double, upper: Double) {
         precondition(a.count == b.count, "distance of rows of different lengths")
         var lower = 0.0, upper = 0.0
@@ -133,8 +134,12 @@ struct ExponentialRow {
                     if difference > largest { largest = difference; candidate = i }
                 }
                 enclose(candidate)
-                let cutA = lower * a.sumBounds.lower / Self.grow * (1 - 0x1p-50)
-                let cutB = lower * b.sumBounds.lower / Self.grow * (1 - 0x1p-50)
+                // Three roundings of at most 2^−53 each, relatively, against a margin of 2^−50;
+                // below 2^−1000 (near the subnormals, where roundings are not relative) nothing
+                // is skipped.
+                let skips = lower >= 0x1p-1000
+                let cutA = skips ? lower * a.sumBounds.lower / Self.grow * (1 - 0x1p-50) : 0
+                let cutB = skips ? lower * b.sumBounds.lower / Self.grow * (1 - 0x1p-50) : 0
                 for i in 0..<va.count where !(va[i] < cutA && vb[i] < cutB) { enclose(i) }
             }
         }

@@ -159,6 +159,32 @@ struct CertifiedLogSoftmaxTests {
         }
     }
 
+    @Test("the distance's skipping (proof step 9) loses nothing: the lower end of every entry's enclosure, an upper end no wider, seeds printed")
+    func distanceSkipsSafely() throws {
+        let seed: UInt64 = 91
+        var rng = SplitMix64(seed: seed)
+        for trial in 0..<40 {
+            let width = [3, 50, 4000, 262_144][trial % 4]
+            let spread = [0.5, 8, 40, 300][Int.random(in: 0...3, using: &rng)]
+            let a = (0..<width).map { _ in Float(Double.random(in: -spread...spread, using: &rng)) }
+            // b: a nudged (a close pair, most entries below D) or redrawn (a distant pair), with an
+            // occasional logit near zero that takes the MPFI path.
+            let nudge = trial % 2 == 0 ? 1e-3 : spread
+            var b = a.map { $0 + Float(Double.random(in: -nudge...nudge, using: &rng)) }
+            if trial % 3 == 0 { b[Int.random(in: 0..<width, using: &rng)] = 0x1p-30 }
+            let ra = try ExponentialRow(a, precision: 128), rb = try ExponentialRow(b, precision: 128)
+            var lower = 0.0, upper = 0.0
+            for i in 0..<width {
+                let p = ra.probability(i), q = rb.probability(i)
+                lower = max(lower, (p.lower - q.upper).nextDown, (q.lower - p.upper).nextDown)
+                upper = max(upper, (p.upper - q.lower).nextUp, (q.upper - p.lower).nextUp)
+            }
+            let skipped = ExponentialRow.distance(ra, rb)
+            #expect(skipped.lower == lower && skipped.upper <= upper && skipped.upper >= skipped.lower,
+                    "seed \(seed) trial \(trial): \(skipped) against every entry's \((lower, upper))")
+        }
+    }
+
     @Test("bad rows: an infinite or NaN logit and an empty row are errors naming the logit")
     func badRows() {
         #expect(throws: MultiPrecisionError.notFinite(what: "logit 1", value: "inf")) { try fast.logSumExp([0, .infinity]) }
