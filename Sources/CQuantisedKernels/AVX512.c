@@ -34,6 +34,17 @@ static inline vf fmaddf(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf loadf(const float *p) { return _mm512_loadu_ps(p); }
 static inline void storef(float *p, vf a) { _mm512_storeu_ps(p, a); }
 static inline float sumf(vf a) { return _mm512_reduce_add_ps(a); }
+/* Sixteen lanes hold a 16-entry table, so the 4- and 5-bit decoders look their weights up
+ * (one permute each) instead of converting and scaling every nibble (see BlockKernels.h). */
+#define PQK_TABLES 1
+/* Lane i: table[idx_i mod 16] (vpermps reads only the low four bits of each index). */
+static inline vf lookup16(vi idx, vf table) { return _mm512_permutexvar_ps(idx, table); }
+/* Lane i: lo[idx_i mod 32] if it is below 16, else hi[idx_i mod 32 − 16]. */
+static inline vf lookup32(vi idx, vf lo, vf hi) { return _mm512_permutex2var_ps(lo, idx, hi); }
+/* start, start + 1, …, start + 15 (exact: small integers). */
+static inline vf iota(float start) {
+    return _mm512_add_ps(_mm512_set1_ps(start), _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
 
 #include "BlockKernels.h"
 

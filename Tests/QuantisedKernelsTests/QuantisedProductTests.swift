@@ -86,6 +86,32 @@ struct QuantisedProductTests {
         }
     }
 
+    @Test("scales of ±0, subnormals, ±infinity and NaNs decode bit for bit too, with every instruction set",
+          arguments: types)
+    func specialScales(type: GGMLType) throws {
+        let specials: [UInt16] = [0x0000, 0x8000, 0x0001, 0x83ff, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe5a, 0x3c00]
+        let rows = specials.count, columns = 2 * type.blockSize
+        var bytes = randomBlocks(type, rows: rows, columns: columns, seed: 13)
+        // Every f16 field of the type: Q4_K has two (d and dmin), each given a different special.
+        let fields = type == .q4_K ? [0, 2] : type == .q6_K ? [208] : [0]
+        for block in 0..<(rows * columns / type.blockSize) {
+            for (k, offset) in fields.enumerated() {
+                let h = specials[(block + 3 * k) % specials.count]
+                bytes[block * type.typeSize + offset] = UInt8(h & 0xff)
+                bytes[block * type.typeSize + offset + 1] = UInt8(h >> 8)
+            }
+        }
+        let matrix = try QuantisedMatrix(type: type, rows: rows, columns: columns, blocks: bytes)
+        let reference = matrix.dequantized()
+        for isa in InstructionSet.supported {
+            let q = try matrix.using(isa)
+            for r in 0..<rows {
+                let expected = reference.values[(r * columns)..<((r + 1) * columns)]
+                #expect(q.decodedRow(r).map(\.bitPattern) == expected.map(\.bitPattern), "\(type) row \(r), \(isa)")
+            }
+        }
+    }
+
     @Test("one token: y = W·x within float32 summation error of dequantise-then-multiply", arguments: types)
     func oneToken(type: GGMLType) async {
         // One block; many rows; a row count no thread count divides; several blocks per row.

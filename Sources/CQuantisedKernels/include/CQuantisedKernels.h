@@ -7,8 +7,8 @@
  * activations stay float32. A dot product then multiplies each decoded weight by its input and
  * adds it with a fused multiply-add into one of several vector accumulators, which are summed at
  * the end: dequantise-then-multiply up to the order of the float32 sums, with the error bound of
- * a float32 dot product in any summation order (FMA only removes roundings). Bit-identity holds
- * for finite f16 scales; NaN payloads of NaN scales are not promised.
+ * a float32 dot product in any summation order (FMA only removes roundings). The weights are
+ * bit-identical for every f16 scale, infinities and NaNs (with their payloads) included.
  */
 #ifndef PERPLEXED_CQUANTISEDKERNELS_H
 #define PERPLEXED_CQUANTISEDKERNELS_H
