@@ -46,4 +46,6 @@ static inline float sumf(vf a) {
 #include "BlockKernels.h"
 
 #pragma clang attribute pop
+#else
+typedef int pqk_no_x86_kernels; /* ISO C wants a declaration in every file */
 #endif

@@ -49,4 +49,6 @@ static inline vf iota(float start) {
 #include "BlockKernels.h"
 
 #pragma clang attribute pop
+#else
+typedef int pqk_no_x86_kernels; /* ISO C wants a declaration in every file */
 #endif
