@@ -21,10 +21,12 @@ static inline vi orv(vi a, vi b) { return _mm256_or_si256(a, b); }
 static inline vi srl(vi a, unsigned n) { return _mm256_srli_epi32(a, (int)n); }
 static inline vi sll(vi a, unsigned n) { return _mm256_slli_epi32(a, (int)n); }
 static inline vi subc(vi a, int c) { return _mm256_sub_epi32(a, _mm256_set1_epi32(c)); }
-/* a | 16 in the lanes i whose bit i of `bits` is set: each lane tests its own bit (no mask
- * registers before AVX-512). */
-static inline vi with_bit4(vi a, uint32_t bits) {
-    const vi lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+/* a | 16 in the lanes i whose bit first + i of `bits` is set: each lane tests its own bit (no
+ * mask registers before AVX-512); `bits` is broadcast the same way at every call of a block, so
+ * the compiler broadcasts it once. */
+static inline vi with_bit4(vi a, uint32_t bits, int first) {
+    const vi lane = _mm256_sllv_epi32(_mm256_set1_epi32(1), _mm256_add_epi32(_mm256_set1_epi32(first),
+                                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     vi set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), lane), lane);
     return _mm256_or_si256(a, _mm256_and_si256(set, _mm256_set1_epi32(16)));
 }

@@ -20,9 +20,9 @@ static inline vi orv(vi a, vi b) { return _mm512_or_si512(a, b); }
 static inline vi srl(vi a, unsigned n) { return _mm512_srli_epi32(a, n); }
 static inline vi sll(vi a, unsigned n) { return _mm512_slli_epi32(a, n); }
 static inline vi subc(vi a, int c) { return _mm512_sub_epi32(a, _mm512_set1_epi32(c)); }
-/* a | 16 in the lanes i whose bit i of `bits` is set: the bits are a lane mask as they stand. */
-static inline vi with_bit4(vi a, uint32_t bits) {
-    return _mm512_mask_or_epi32(a, _cvtu32_mask16(bits & 0xffff), a, _mm512_set1_epi32(16));
+/* a | 16 in the lanes i whose bit first + i of `bits` is set: those bits are the lane mask. */
+static inline vi with_bit4(vi a, uint32_t bits, int first) {
+    return _mm512_mask_or_epi32(a, _cvtu32_mask16((bits >> first) & 0xffff), a, _mm512_set1_epi32(16));
 }
 static inline vf tof(vi a) { return _mm512_cvtepi32_ps(a); }
 static inline vf setf(float a) { return _mm512_set1_ps(a); }

@@ -83,14 +83,14 @@ PQK_INLINE void q5_0(const uint8_t *p, size_t base, struct sink *s, int store, i
     vf t0 = mulf(d, iota(-16)), t1 = mulf(d, iota(0));
     for (int j = 0; j < 16; j += LANES) {
         vi q = u8x(p + 6 + j);
-        vi low = with_bit4(andc(q, 0xf), qh >> j), high = with_bit4(srl(q, 4), qh >> (16 + j));
+        vi low = with_bit4(andc(q, 0xf), qh, j), high = with_bit4(srl(q, 4), qh, 16 + j);
         take(s, store, slot + j / LANES, base + j, lookup32(low, t0, t1));
         take(s, store, slot + 1 + j / LANES, base + 16 + j, lookup32(high, t0, t1));
     }
 #else
     for (int j = 0; j < 16; j += LANES) {
         vi q = u8x(p + 6 + j);
-        vi low = with_bit4(andc(q, 0xf), qh >> j), high = with_bit4(srl(q, 4), qh >> (16 + j));
+        vi low = with_bit4(andc(q, 0xf), qh, j), high = with_bit4(srl(q, 4), qh, 16 + j);
         take(s, store, slot + j / LANES, base + j, mulf(d, tof(subc(low, 16))));
         take(s, store, slot + 1 + j / LANES, base + 16 + j, mulf(d, tof(subc(high, 16))));
     }
