@@ -7,7 +7,8 @@ import PackageDescription
 // is set, so other packages can depend on every library product.
 let optimisedInDebug: [SwiftSetting] =
     Context.environment["PERPLEXED_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"])] : []
-let optimisedInDebugC: [CSetting] =
+// The same for C targets (SwiftPM builds them at -O0 in debug).
+let optimisedCInDebug: [CSetting] =
     Context.environment["PERPLEXED_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O2"])] : []
 
 let package = Package(
@@ -45,7 +46,7 @@ let package = Package(
         ),
 
         // Float32 kernels in C, compiled for AVX2 and AVX-512 and chosen at run time.
-        .target(name: "CKernels", cSettings: optimisedInDebugC),
+        .target(name: "CKernels", cSettings: optimisedCInDebug),
 
         // Numerical kernels shared by the models: BLAS products, the parallel-for, softmaxes,
         // seeded generators. Optimised even in debug builds: everything hot runs through it.
@@ -97,7 +98,10 @@ let package = Package(
         // Matrix products over weights kept in ggml's quantised blocks, decoded inside the dot
         // product: the block layouts come from GGUF, the threads and BLAS from Kernels (which
         // stays free of file formats).
-        .target(name: "QuantisedKernels", dependencies: ["GGUF", "Kernels"], swiftSettings: optimisedInDebug),
+        .target(name: "QuantisedKernels", dependencies: ["GGUF", "Kernels", "CQuantisedKernels"], swiftSettings: optimisedInDebug),
+        // Its AVX2 and AVX-512 dot products and row decoders, in C11 (vector intrinsics, each
+        // variant compiled for its instruction set and chosen at run time); none on other CPUs.
+        .target(name: "CQuantisedKernels", dependencies: ["CKernels"], cSettings: optimisedCInDebug),
 
         // Gemma 3 text models from GGUF (matrix products and threads from Kernels, quantised
         // weights from QuantisedKernels).
@@ -220,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "QuantisedKernelsTests",
             dependencies: [
-                "QuantisedKernels", "GGUF", "Kernels", "Gemma", "PropertyTesting",
+                "QuantisedKernels", "CQuantisedKernels", "GGUF", "Kernels", "Gemma", "PropertyTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

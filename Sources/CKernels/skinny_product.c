@@ -19,10 +19,13 @@ static ptrdiff_t tile_rows(ptrdiff_t k) {
 perplexed_isa perplexed_best_isa(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return perplexed_isa_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return perplexed_isa_avx2;
+    // __builtin_cpu_supports reads what the compiler runtime found with cpuid at start-up,
+    // including whether the OS saves the wide registers (XCR0).
+    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    if (avx2 && __builtin_cpu_supports("avx512f")) return perplexed_isa_avx512;
+    if (avx2) return perplexed_isa_avx2;
 #endif
-    return perplexed_isa_baseline;
+    return perplexed_isa_portable;
 }
 
 // Plain C, in t order: the reference the vector kernels are tested against is float64, so this
@@ -140,7 +143,7 @@ DEFINE_ROWS(rows256, block256, 2, "avx2,fma")
 int perplexed_skinny_product(perplexed_isa isa, const float *x, ptrdiff_t m, const float *w, ptrdiff_t n,
                              ptrdiff_t k, float *y, ptrdiff_t ldy) {
     if (isa > perplexed_best_isa() || m < 0 || n < 0 || k < 0) return -1;
-    if (isa == perplexed_isa_baseline) {
+    if (isa == perplexed_isa_portable) {
         skinny_baseline(x, m, w, n, k, y, ldy);
         return 0;
     }

@@ -1,3 +1,4 @@
+import CQuantisedKernels
 import GGUF
 import Kernels
 
@@ -21,6 +22,8 @@ public struct QuantisedMatrix: Sendable {
     public let rows: Int
     /// Number of columns (inputs).
     public let columns: Int
+    /// The kernels the products run: `InstructionSet.best` (Kernels) when made, or as ``using(_:)`` sets.
+    public let instructionSet: InstructionSet
     let parts: [Part]
 
     /// Whether matrices of `type` can be kept quantised: Q4_0, Q5_0, Q8_0, Q4_K and Q6_K.
@@ -37,22 +40,31 @@ public struct QuantisedMatrix: Sendable {
         guard blocks.count == rows * rowBytes else {
             throw .wrongByteCount(type: type, rows: rows, columns: columns, expected: rows * rowBytes, found: blocks.count)
         }
-        self.init(rows: rows, columns: columns, parts: [Part(type: type, rows: rows, rowBytes: rowBytes, blocks: Array(blocks))])
+        self.init(rows: rows, columns: columns, instructionSet: .best,
+                  parts: [Part(type: type, rows: rows, rowBytes: rowBytes, blocks: Array(blocks))])
     }
 
-    private init(rows: Int, columns: Int, parts: [Part]) {
+    private init(rows: Int, columns: Int, instructionSet: InstructionSet, parts: [Part]) {
         self.rows = rows
         self.columns = columns
+        self.instructionSet = instructionSet
         self.parts = parts
     }
 
+    /// The same matrix multiplied with the kernels of `instructionSet`, e.g. the portable ones as
+    /// a reference; throws if this machine cannot run them.
+    public func using(_ instructionSet: InstructionSet) throws(QuantisedMatrixError) -> QuantisedMatrix {
+        guard instructionSet.isSupported else { throw .unsupportedInstructionSet(instructionSet) }
+        return QuantisedMatrix(rows: rows, columns: columns, instructionSet: instructionSet, parts: parts)
+    }
+
     /// The rows of `matrices` (all with the same column count) one after another, each keeping
-    /// its block type.
+    /// its block type, multiplied with the narrowest of their instruction sets.
     public static func stack(_ matrices: [QuantisedMatrix]) -> QuantisedMatrix {
         precondition(!matrices.isEmpty && matrices.allSatisfy { $0.columns == matrices[0].columns },
                      "stacked matrices need the same column count")
         return QuantisedMatrix(rows: matrices.reduce(0) { $0 + $1.rows }, columns: matrices[0].columns,
-                               parts: matrices.flatMap(\.parts))
+                               instructionSet: matrices.map(\.instructionSet).min()!, parts: matrices.flatMap(\.parts))
     }
 
     /// Bytes of quantised blocks held.
@@ -100,19 +112,25 @@ public struct QuantisedMatrix: Sendable {
         return Matrix(rows: rows, columns: columns, values: values)
     }
 
-    /// Decodes row `row` with the SIMD block decoders into `destination` (`columns` floats),
-    /// in the lane order of its block type (see ``LaneOrder``).
+    /// Decodes row `row` with the portable SIMD block decoders into `destination` (`columns`
+    /// floats), in the lane order of its block type (see ``LaneOrder``).
     @inline(__always)
     func decode(_ type: GGMLType, row: UnsafeRawPointer, into destination: UnsafeMutablePointer<Float>) {
         var sink = StoreSink(destination: destination)
         BlockDecoder.decode(type, row, blocks: columns / type.blockSize, into: &sink)
     }
 
-    /// Row `row` decoded by the SIMD block decoders, in natural order: what the products
-    /// multiply by, to compare with `Dequantize`.
+    /// Row `row` decoded by the block decoders of ``instructionSet``, in natural order: what
+    /// the products multiply by, to compare with `Dequantize`.
     func decodedRow(_ row: Int) -> [Float] {
         var lanes = [Float](repeating: .nan, count: columns), natural = lanes
-        forEachPart(in: row..<(row + 1)) { type, first, _, _ in
+        forEachPart(in: row..<(row + 1)) { type, first, rowBytes, _ in
+            if instructionSet != .portable {
+                natural.withUnsafeMutableBufferPointer {
+                    native(instructionSet, type, first, rowBytes: rowBytes, rows: 1, columns: columns, decodeInto: $0.baseAddress!)
+                }
+                return
+            }
             lanes.withUnsafeMutableBufferPointer { decode(type, row: first, into: $0.baseAddress!) }
             let order = LaneOrder(type)
             for lane in 0..<columns { natural[order.natural(lane)] = lanes[lane] }
@@ -134,6 +152,8 @@ public enum QuantisedMatrixError: Error, Equatable, Sendable, CustomStringConver
     case badShape(type: GGMLType, rows: Int, columns: Int)
     /// The blocks given do not hold exactly the matrix.
     case wrongByteCount(type: GGMLType, rows: Int, columns: Int, expected: Int, found: Int)
+    /// This machine cannot run the kernels of the instruction set asked for.
+    case unsupportedInstructionSet(InstructionSet)
 
     /// The error in words.
     public var description: String {
@@ -144,6 +164,8 @@ public enum QuantisedMatrixError: Error, Equatable, Sendable, CustomStringConver
             "a \(rows)×\(columns) \(type) matrix needs at least one row and rows of whole \(type.blockSize)-weight blocks"
         case .wrongByteCount(let type, let rows, let columns, let expected, let found):
             "a \(rows)×\(columns) \(type) matrix takes \(expected) bytes, not \(found)"
+        case .unsupportedInstructionSet(let isa):
+            "this machine cannot run the \(isa) kernels (supported: \(InstructionSet.supported.map(\.description).joined(separator: ", ")))"
         }
     }
 }
@@ -152,17 +174,19 @@ public enum QuantisedMatrixError: Error, Equatable, Sendable, CustomStringConver
 /// (Kernels' `SplitPolicy.balanced(threads:)`).
 ///
 /// Every weight is decoded to the float32 value `Dequantize` gives it, inside the product, so
-/// the result is dequantise-then-multiply up to the order of the float32 sums. One token
-/// (m = 1): a SIMD dot product per row, streaming the blocks once. Several tokens: each piece
-/// decodes up to 256 rows at a time to float32 scratch and multiplies them with BLAS, so every
-/// block is still decoded once per call.
+/// the result is dequantise-then-multiply up to the order of the float32 sums (the AVX2 and
+/// AVX-512 kernels add with fused multiply-adds, which only drops roundings). The kernels are
+/// those of `w.instructionSet`. One token (m = 1): a SIMD dot product per row, streaming the
+/// blocks once. Several tokens: each piece decodes up to 256 rows at a time to float32 scratch
+/// and multiplies them with BLAS, so every block is still decoded once per call.
 public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatrix, into y: UnsafeMutablePointer<Float>,
                      threads: Int) {
-    let columns = w.columns
+    let columns = w.columns, isa = w.instructionSet
     let split = SplitPolicy.balanced(threads: threads)
-    // The input in each lane order the blocks come in (an m × columns matrix each), so that
-    // lane j of a decoded stretch meets its own input.
-    let orders = w.laneOrders
+    // The portable decoders want the input in each lane order the blocks come in (an m ×
+    // columns matrix each), so that lane j of a decoded stretch meets its own input; the C
+    // kernels take it as it is.
+    let orders = isa == .portable ? w.laneOrders : []
     var permuted = [Float](repeating: 0, count: orders.count * m * columns)
     permuted.withUnsafeMutableBufferPointer { p in
         for (o, order) in orders.enumerated() {
@@ -179,11 +203,16 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatr
     var scratch = [Float](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
     permuted.withUnsafeBufferPointer { p in
         scratch.withUnsafeMutableBufferPointer { s in
-            let inputs = SharedPointer(p.baseAddress!), decodedBase = s.baseAddress.map(SharedPointer.init)
+            let inputs = SharedPointer(orders.isEmpty ? x : UnsafePointer(p.baseAddress!)), decodedBase = s.baseAddress.map(SharedPointer.init)
             parallelFor(w.rows, split: split) { part, range in
                 w.forEachPart(in: range) { type, first, rowBytes, stretch in
-                    let input = inputs.pointer + orders.firstIndex(of: LaneOrder(type))! * m * columns
+                    let input = inputs.pointer + (orders.firstIndex(of: LaneOrder(type)) ?? 0) * m * columns
                     if m == 1 {
+                        guard isa == .portable else {
+                            native(isa, type, first, rowBytes: rowBytes, rows: stretch.count, columns: columns,
+                                   dot: input, into: y + stretch.lowerBound)
+                            return
+                        }
                         let blocks = columns / type.blockSize
                         for r in 0..<stretch.count {
                             y[stretch.lowerBound + r] = dot(type, first + r * rowBytes, blocks: blocks, input)
@@ -193,8 +222,13 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatr
                     let decoded = decodedBase!.pointer + part * chunk * columns
                     for start in stride(from: 0, to: stretch.count, by: chunk) {
                         let count = min(chunk, stretch.count - start)
-                        for r in 0..<count {
-                            w.decode(type, row: first + (start + r) * rowBytes, into: decoded + r * columns)
+                        if isa != .portable {
+                            native(isa, type, first + start * rowBytes, rowBytes: rowBytes, rows: count, columns: columns,
+                                   decodeInto: decoded)
+                        } else {
+                            for r in 0..<count {
+                                w.decode(type, row: first + (start + r) * rowBytes, into: decoded + r * columns)
+                            }
                         }
                         gemm(transposeB: true, m: m, n: count, k: columns, alpha: 1, a: input, lda: columns,
                              b: decoded, ldb: columns, c: y + stretch.lowerBound + start, ldc: w.rows)
@@ -203,6 +237,24 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatr
             }
         }
     }
+}
+
+/// y[r] = row r · x for `rows` rows of `type`, `rowBytes` apart from `first`, with the C
+/// kernels of `isa` (x in natural order).
+@inline(__always)
+func native(_ isa: InstructionSet, _ type: GGMLType, _ first: UnsafeRawPointer, rowBytes: Int, rows: Int, columns: Int,
+            dot x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    let status = pqk_dot_rows(isa.rawValue, Int32(type.rawValue), first, rowBytes, rows, columns / type.blockSize, x, y)
+    // Unreachable: a matrix holds only supported types and instruction sets (checked when made).
+    precondition(status == 0, "no \(isa) kernel for \(type)")
+}
+
+/// The same rows decoded to float32 in natural order, row r at `out + r · columns`.
+@inline(__always)
+func native(_ isa: InstructionSet, _ type: GGMLType, _ first: UnsafeRawPointer, rowBytes: Int, rows: Int, columns: Int,
+            decodeInto out: UnsafeMutablePointer<Float>) {
+    let status = pqk_decode_rows(isa.rawValue, Int32(type.rawValue), first, rowBytes, rows, columns / type.blockSize, out)
+    precondition(status == 0, "no \(isa) kernel for \(type)")
 }
 
 /// The dot product of `blocks` blocks of `type` at `row` with `x` (in the blocks' lane

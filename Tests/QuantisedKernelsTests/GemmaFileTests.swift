@@ -15,9 +15,10 @@ let gemmaFile: String? = {
        .enabled(if: gemmaFile != nil, "Gemma 3 270M is absent: run `perplexed model fetch gemma3-270m` (or set PERPLEXED_GEMMA_GGUF)"))
 struct GemmaFileTests {
     /// Every matrix of the file has a type with a quantised product; on the first and last 16
-    /// rows of each, the decoded weights are `GGUFFile.dequantize`'s bit for bit and the
-    /// products are within the float32 summation bound (``violation(_:x:m:reference:threads:)``).
-    @Test("every matrix of the file: decoded rows equal the dequantised ones, products within the bound")
+    /// rows of each, with every instruction set this machine runs, the decoded weights are
+    /// `GGUFFile.dequantize`'s bit for bit and the products are within the float32 summation
+    /// bound (``violation(_:x:m:reference:threads:)``).
+    @Test("every matrix of the file, every instruction set: decoded rows equal the dequantised ones, products within the bound")
     func everyMatrix() throws {
         let file = try GGUFFile(path: gemmaFile!)
         let matrices = file.tensors.filter { $0.dimensions.count == 2 }
@@ -28,20 +29,24 @@ struct GemmaFileTests {
             let rowBytes = t.byteCount / t.rowCount, columns = t.rowLength
             for rows in [0..<16, (t.rowCount - 16)..<t.rowCount] {
                 let raw = file.rawBytes(t)[(rows.lowerBound * rowBytes)..<(rows.upperBound * rowBytes)]
-                let q = try QuantisedMatrix(type: t.type, rows: rows.count, columns: columns, blocks: raw)
+                let matrix = try QuantisedMatrix(type: t.type, rows: rows.count, columns: columns, blocks: raw)
                 var reference = [Float](repeating: .nan, count: rows.count * columns)
                 try file.dequantize(t, rows: rows, into: &reference)
-                for r in 0..<rows.count {
-                    let expected = reference[(r * columns)..<((r + 1) * columns)]
-                    #expect(q.decodedRow(r).map(\.bitPattern) == expected.map(\.bitPattern), "\(t.name) row \(rows.lowerBound + r)")
-                }
-                let matrix = Matrix(rows: rows.count, columns: columns, values: reference)
-                for m in [1, 2] {
-                    let x = randomInputs(m * columns, seed: UInt64(index))
-                    var y = [Float](repeating: .nan, count: m * rows.count)
-                    multiply(x, rows: m, by: q, into: &y, threads: 2)
-                    let bad = violation(y, x: x, m: m, reference: matrix, threads: 2)
-                    #expect(bad == nil, "\(t.name) rows \(rows), m = \(m): \(bad ?? "")")
+                let dequantized = Matrix(rows: rows.count, columns: columns, values: reference)
+                for isa in InstructionSet.supported {
+                    let q = try matrix.using(isa)
+                    for r in 0..<rows.count {
+                        let expected = reference[(r * columns)..<((r + 1) * columns)]
+                        #expect(q.decodedRow(r).map(\.bitPattern) == expected.map(\.bitPattern),
+                                "\(t.name) row \(rows.lowerBound + r), \(isa)")
+                    }
+                    for m in [1, 2] {
+                        let x = randomInputs(m * columns, seed: UInt64(index))
+                        var y = [Float](repeating: .nan, count: m * rows.count)
+                        multiply(x, rows: m, by: q, into: &y, threads: 2)
+                        let bad = violation(y, x: x, m: m, reference: dequantized, threads: 2)
+                        #expect(bad == nil, "\(t.name) rows \(rows), m = \(m), \(isa): \(bad ?? "")")
+                    }
                 }
             }
         }

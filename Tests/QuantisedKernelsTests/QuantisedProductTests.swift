@@ -66,17 +66,48 @@ func violation(_ y: [Float], x: [Float], m: Int, reference w: Matrix, threads: I
 struct QuantisedProductTests {
     static let types: [GGMLType] = [.q4_0, .q5_0, .q8_0, .q4_K, .q6_K]
 
-    @Test("decoded weights are bit for bit the Dequantize ones", arguments: types)
+    @Test("decoded weights are bit for bit the Dequantize ones, with every instruction set this machine runs",
+          arguments: types)
     func decodedWeights(type: GGMLType) async {
         await seededCheck(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
             let rows = 3, columns = 2 * max(type.blockSize, 128)
-            let q = try QuantisedMatrix(type: type, rows: rows, columns: columns,
-                                        blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
-            let reference = q.dequantized()
+            let matrix = try QuantisedMatrix(type: type, rows: rows, columns: columns,
+                                             blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
+            let reference = matrix.dequantized()
+            for isa in InstructionSet.supported {
+                let q = try matrix.using(isa)
+                #expect(q.instructionSet == isa)
+                for r in 0..<rows {
+                    let decoded = q.decodedRow(r)
+                    let expected = reference.values[(r * columns)..<((r + 1) * columns)]
+                    #expect(decoded.map(\.bitPattern) == expected.map(\.bitPattern), "\(type) row \(r), \(isa)")
+                }
+            }
+        }
+    }
+
+    @Test("scales of ±0, subnormals, ±infinity and NaNs decode bit for bit too, with every instruction set",
+          arguments: types)
+    func specialScales(type: GGMLType) throws {
+        let specials: [UInt16] = [0x0000, 0x8000, 0x0001, 0x83ff, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe5a, 0x3c00]
+        let rows = specials.count, columns = 2 * type.blockSize
+        var bytes = randomBlocks(type, rows: rows, columns: columns, seed: 13)
+        // Every f16 field of the type: Q4_K has two (d and dmin), each given a different special.
+        let fields = type == .q4_K ? [0, 2] : type == .q6_K ? [208] : [0]
+        for block in 0..<(rows * columns / type.blockSize) {
+            for (k, offset) in fields.enumerated() {
+                let h = specials[(block + 3 * k) % specials.count]
+                bytes[block * type.typeSize + offset] = UInt8(h & 0xff)
+                bytes[block * type.typeSize + offset + 1] = UInt8(h >> 8)
+            }
+        }
+        let matrix = try QuantisedMatrix(type: type, rows: rows, columns: columns, blocks: bytes)
+        let reference = matrix.dequantized()
+        for isa in InstructionSet.supported {
+            let q = try matrix.using(isa)
             for r in 0..<rows {
-                let decoded = q.decodedRow(r)
                 let expected = reference.values[(r * columns)..<((r + 1) * columns)]
-                #expect(decoded.map(\.bitPattern) == expected.map(\.bitPattern), "\(type) row \(r)")
+                #expect(q.decodedRow(r).map(\.bitPattern) == expected.map(\.bitPattern), "\(type) row \(r), \(isa)")
             }
         }
     }
@@ -87,14 +118,17 @@ struct QuantisedProductTests {
         let shapes = [(1, type.blockSize), (300, type.blockSize), (37, 3 * type.blockSize), (5, 1024)]
         await seededCheck(count: 5, input: Gen.int(in: 0...Int.max)) { seed in
             for (rows, columns) in shapes {
-                let q = try QuantisedMatrix(type: type, rows: rows, columns: columns,
-                                            blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
-                let x = randomInputs(columns, seed: UInt64(seed) ^ 1)
-                for threads in [1, 2, 3] {
-                    var y = [Float](repeating: .nan, count: rows)
-                    multiply(x, rows: 1, by: q, into: &y, threads: threads)
-                    let bad = violation(y, x: x, m: 1, reference: q.dequantized(), threads: threads)
-                    #expect(bad == nil, "\(type) \(rows)×\(columns), \(threads) threads: \(bad ?? "")")
+                let matrix = try QuantisedMatrix(type: type, rows: rows, columns: columns,
+                                                 blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
+                let x = randomInputs(columns, seed: UInt64(seed) ^ 1), reference = matrix.dequantized()
+                for isa in InstructionSet.supported {
+                    let q = try matrix.using(isa)
+                    for threads in [1, 2, 3] {
+                        var y = [Float](repeating: .nan, count: rows)
+                        multiply(x, rows: 1, by: q, into: &y, threads: threads)
+                        let bad = violation(y, x: x, m: 1, reference: reference, threads: threads)
+                        #expect(bad == nil, "\(type) \(rows)×\(columns), \(isa), \(threads) threads: \(bad ?? "")")
+                    }
                 }
             }
         }
@@ -106,13 +140,15 @@ struct QuantisedProductTests {
         await seededCheck(count: 2, input: Gen.int(in: 0...Int.max)) { seed in
             for (m, rows, threads) in [(3, 37, 2), (40, 600, 1), (40, 70, 3)] {
                 let columns = 256
-                let q = try QuantisedMatrix(type: type, rows: rows, columns: columns,
-                                            blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
-                let x = randomInputs(m * columns, seed: UInt64(seed) ^ 2)
-                var y = [Float](repeating: .nan, count: m * rows)
-                multiply(x, rows: m, by: q, into: &y, threads: threads)
-                let bad = violation(y, x: x, m: m, reference: q.dequantized(), threads: threads)
-                #expect(bad == nil, "\(type) m = \(m), \(rows)×\(columns), \(threads) threads: \(bad ?? "")")
+                let matrix = try QuantisedMatrix(type: type, rows: rows, columns: columns,
+                                                 blocks: randomBlocks(type, rows: rows, columns: columns, seed: UInt64(seed)))
+                let x = randomInputs(m * columns, seed: UInt64(seed) ^ 2), reference = matrix.dequantized()
+                for isa in InstructionSet.supported {
+                    var y = [Float](repeating: .nan, count: m * rows)
+                    multiply(x, rows: m, by: try matrix.using(isa), into: &y, threads: threads)
+                    let bad = violation(y, x: x, m: m, reference: reference, threads: threads)
+                    #expect(bad == nil, "\(type) m = \(m), \(rows)×\(columns), \(isa), \(threads) threads: \(bad ?? "")")
+                }
             }
         }
     }
@@ -127,15 +163,19 @@ struct QuantisedProductTests {
             }
             let q = QuantisedMatrix.stack(parts)
             #expect(q.rows == 21 && q.types == [.q5_0, .q8_0, .q6_K, .q4_K, .q4_0])
+            #expect(q.instructionSet == .best)
+            #expect(QuantisedMatrix.stack([try parts[0].using(.portable), parts[1]]).instructionSet == .portable)
             // The stack's reference is its parts' dequantised rows, one after another.
             let reference = Kernels.stack(parts.map { $0.dequantized() })
             #expect(q.dequantized().values.map(\.bitPattern) == reference.values.map(\.bitPattern))
             for m in [1, 2] {
                 let x = randomInputs(m * columns, seed: UInt64(seed) ^ 3)
-                var y = [Float](repeating: .nan, count: m * q.rows)
-                multiply(x, rows: m, by: q, into: &y, threads: 2)
-                let bad = violation(y, x: x, m: m, reference: reference, threads: 2)
-                #expect(bad == nil, "m = \(m): \(bad ?? "")")
+                for isa in InstructionSet.supported {
+                    var y = [Float](repeating: .nan, count: m * q.rows)
+                    multiply(x, rows: m, by: try q.using(isa), into: &y, threads: 2)
+                    let bad = violation(y, x: x, m: m, reference: reference, threads: 2)
+                    #expect(bad == nil, "m = \(m), \(isa): \(bad ?? "")")
+                }
             }
             // WeightMatrix: the same product, the same rows, and a float32 stack when one part is float32.
             let weights = WeightMatrix.stack(parts.map { .quantised($0) })

@@ -32,7 +32,7 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
 let shapes = [("unembedding", 262_144, 640), ("gate and up", 4096, 640), ("down", 640, 2048), ("query, key, value", 1536, 640)]
 let tokenCounts = [1, 2, 4, 8, 16, 32, 64, 128]
 var methods = [("OpenBLAS", InstructionSet?.none)]
-for set in InstructionSet.allCases where set != .baseline && set <= InstructionSet.best { methods.append(("skinny \(set)", set)) }
+for set in InstructionSet.supported where set != .portable { methods.append(("skinny \(set)", set)) }
 
 var results: [[String: Any]] = []
 for (name, rows, columns) in shapes {

@@ -7,16 +7,17 @@
 
 /// The instruction sets the kernels are compiled for, best last.
 typedef enum {
-    /// Plain C: any machine (the compiler's baseline, SSE2 on x86-64).
-    perplexed_isa_baseline = 0,
-    /// AVX2 with fused multiply-add: eight float lanes.
+    /// Portable code: any machine (the compiler's baseline, SSE2 on x86-64).
+    perplexed_isa_portable = 0,
+    /// AVX2 with fused multiply-add and F16C (half-float conversion): eight float lanes.
     perplexed_isa_avx2 = 1,
     /// AVX-512 F: sixteen float lanes.
     perplexed_isa_avx512 = 2,
 } perplexed_isa;
 
 /// The best instruction set this processor and its operating system support (the OS must save
-/// the wider registers: a CPU flag alone is not enough).
+/// the wider registers: a CPU flag alone is not enough). Every C kernel of the package asks this
+/// one function, so they all agree on what the machine can run.
 perplexed_isa perplexed_best_isa(void);
 
 /// y[i·ldy + j] = Σ_t x[i·k + t] · w[j·k + t] for i < m, j < n: a few rows of x against many rows
