@@ -48,14 +48,16 @@ public enum CopyModel: LanguageModel {
     case gemma(GemmaLanguageModel)
 
     /// Loads the model a source names, with the way it is asked to copy: the bits and `|` for a
-    /// checkpoint, the few-shot text prompt for Gemma.
-    public static func load(_ source: CopyModelSource) throws(CopyModelError) -> (model: CopyModel, prompting: any CopyPrompting) {
+    /// checkpoint, the few-shot text prompt for Gemma (its matrices kept as `weights` says).
+    public static func load(
+        _ source: CopyModelSource, weights: GemmaWeightStorage = .quantised
+    ) throws(CopyModelError) -> (model: CopyModel, prompting: any CopyPrompting) {
         let path = source.path
         guard FileManager.default.fileExists(atPath: path) else { throw .noSuchFile(path) }
         switch source {
         case .gemma:
             do {
-                let gemma = try GemmaModel(path: path)
+                let gemma = try GemmaModel(path: path, weights: weights)
                 return (.gemma(GemmaLanguageModel(gemma)), try FewShotCopyPrompting(model: gemma))
             } catch {
                 throw .unreadable(path: path, reason: "\(error)")

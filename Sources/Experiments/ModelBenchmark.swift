@@ -16,7 +16,7 @@ public struct ModelBenchmarkConfiguration: Sendable, Equatable {
     /// Threads (nil: all active cores). Default: nil.
     public var threads: Int?
     /// How the model keeps its matrices. Default: quantised.
-    public var weights: GemmaWeightStorage = .float32
+    public var weights: GemmaWeightStorage = .quantised
 
     /// A benchmark of the file at `model`.
     public init(model: String, promptLengths: [Int] = [512, 1024], decode: Int = 64, repeats: Int = 3, threads: Int? = nil) {

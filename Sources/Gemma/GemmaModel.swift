@@ -4,12 +4,12 @@ import Kernels
 
 /// A Gemma 3 text model from a GGUF file, run in float32.
 ///
-/// Matrices are dequantised to float32 when the model loads (``GemmaWeightStorage/float32``,
-/// the default: 4 bytes per parameter, 1.1 GB for Gemma 3 270M) and multiplied with OpenBLAS,
-/// or stay in the file's quantised blocks and are decoded inside every product
-/// (``GemmaWeightStorage/quantised``: about the file's size in memory, and slower on a CPU
-/// where OpenBLAS uses its AVX-512 kernels: 13–14 against 17–20 tokens/s decoding Gemma 3 270M
-/// on 2 cores); activations are float32 either way. The tokenizer comes from the same file.
+/// Matrices stay in the file's quantised blocks and are decoded inside every product
+/// (``GemmaWeightStorage/quantised``, the default: about the file's size in memory, and the
+/// fastest path where the AVX2 or AVX-512 kernels run), or are dequantised to float32 when the
+/// model loads and multiplied with OpenBLAS (``GemmaWeightStorage/float32``: 4 bytes per
+/// parameter, 1.1 GB for Gemma 3 270M; the reference). Activations are float32 either way, and
+/// the two agree up to the order of their sums. The tokenizer comes from the same file.
 ///
 /// ```swift
 /// let model = try GemmaModel(path: "gemma-3-270m-q4_k_m.gguf")
@@ -35,7 +35,7 @@ public final class GemmaModel: Sendable {
     /// defaults to the number of active cores; `weights` says how the matrices are kept. A file
     /// of the default model store is checked against its SHA-256 on first use
     /// (`ModelStore.verifyIfCached`).
-    public convenience init(path: String, threads: Int? = nil, weights: GemmaWeightStorage = .float32) throws(GemmaError) {
+    public convenience init(path: String, threads: Int? = nil, weights: GemmaWeightStorage = .quantised) throws(GemmaError) {
         do { try ModelStore().verifyIfCached(path) } catch { throw .store(error) }
         let file = try gguf { () throws(GGUFError) in try GGUFFile(path: path) }
         try self.init(file: file, threads: threads, weights: weights)
@@ -45,7 +45,7 @@ public final class GemmaModel: Sendable {
     ///
     /// Gemma splits its work over `threads` itself and sets OpenBLAS to one thread per call
     /// (process-wide, `OpenBLAS.useSingleThread()`): see the Kernels module's `SplitPolicy.balanced` for why.
-    public init(file: GGUFFile, threads: Int? = nil, weights: GemmaWeightStorage = .float32) throws(GemmaError) {
+    public init(file: GGUFFile, threads: Int? = nil, weights: GemmaWeightStorage = .quantised) throws(GemmaError) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.weights = weights
         OpenBLAS.useSingleThread()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Gemma
 import MultiPrecision
 import Reporting
 import Witnesses
@@ -13,9 +14,15 @@ struct ModelSourceOptions: ParsableArguments {
     @Option(help: "A Gemma 3 GGUF file (see `perplexed model fetch gemma3-270m`), prompted few-shot to copy.")
     var model: String?
 
+    @Option(help: "With --model: how Gemma keeps its matrices, quantised (decoded inside each product, the default) or float32 (the reference).")
+    var weights: GemmaWeightStorage?
+
     func validate() throws {
         guard (checkpoint == nil) != (model == nil) else {
             throw ValidationError("give exactly one of --checkpoint FILE (a trained copy model) or --model FILE.gguf (Gemma 3)")
+        }
+        if weights != nil, model == nil {
+            throw ValidationError("--weights applies to a Gemma model (--model FILE.gguf), not to --checkpoint")
         }
         if let checkpoint { try requireFileName(checkpoint, "--checkpoint") }
         if let model { try requireFileName(model, "--model") }
@@ -26,7 +33,7 @@ struct ModelSourceOptions: ParsableArguments {
         let source: CopyModelSource = model.map { .gemma(path: $0) } ?? .checkpoint(path: checkpoint ?? "")
         let flag = model == nil ? "--checkpoint" : "--model"
         do {
-            return try CopyModel.load(source)
+            return try CopyModel.load(source, weights: weights ?? .quantised)
         } catch .unreadable(let path, let reason) where reason.contains(path) {
             throw CommandFailure("\(flag): \(reason)")  // the reason names the file already
         } catch {

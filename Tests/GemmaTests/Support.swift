@@ -11,7 +11,7 @@ let modelPath: String? = {
 
 let skipMessage = "Gemma 3 270M is absent: run `perplexed model fetch gemma3-270m` (or set PERPLEXED_GEMMA_GGUF)"
 
-/// Loaded once per test process (about 1.1 GB in float32), shared read-only by the tests.
+/// Loaded once per test process with the default (quantised) weights, shared read-only by the tests.
 let sharedModel: GemmaModel? = modelPath.flatMap { try? GemmaModel(path: $0) }
 
 func fixture(_ name: String) -> URL {
