@@ -52,9 +52,9 @@ struct GemmaAttention: Sendable {
         let n = work.rows
         linear(work.hidden, rows: n, queryKeyValue, into: &work.queryKeyValue, threads: threads)
         split(work.queryKeyValue, n, into: &work.queries, &work.keys, &work.values)
-        queryNorm.applyInPlace(&work.queries)
-        keyNorm.applyInPlace(&work.keys)
-        rope(&work.queries, heads: headCount, and: &work.keys, heads: kvHeadCount, start: start)
+        queryNorm.applyInPlace(&work.queries, threads: threads)
+        keyNorm.applyInPlace(&work.keys, threads: threads)
+        rope(&work.queries, heads: headCount, and: &work.keys, heads: kvHeadCount, start: start, threads: threads)
         attend(&work, start: start, cache: &cache, threads: threads)
         linear(work.attended, rows: n, output, into: &work.hidden, threads: threads)
     }
@@ -82,12 +82,11 @@ struct GemmaAttention: Sendable {
     /// Rotary embedding in the "rotate half" layout (pairs i and i + d/2), as the GGUF
     /// converter leaves Gemma's Q and K unpermuted. Positions are absolute, also on local
     /// layers whose cache is a ring.
-    private func rope(_ q: inout [Float], heads qHeads: Int, and k: inout [Float], heads kHeads: Int, start: Int) {
+    private func rope(_ q: inout [Float], heads qHeads: Int, and k: inout [Float], heads kHeads: Int, start: Int, threads: Int) {
         let hd = headDimension, half = hd / 2
         let rows = q.count / (qHeads * hd)
-        // One cosine and sine per position and pair, shared by the queries' and the keys' heads.
-        var cosine = [Float](repeating: 0, count: half), sine = cosine
-        func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, row t: Int) {
+        let frequencies = frequencies
+        func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, row t: Int, _ cosine: UnsafeMutablePointer<Float>, _ sine: UnsafeMutablePointer<Float>) {
             for head in 0..<heads {
                 let base = x + (t * heads + head) * hd
                 for i in 0..<half {
@@ -99,15 +98,23 @@ struct GemmaAttention: Sendable {
         }
         q.withUnsafeMutableBufferPointer { qp in
             k.withUnsafeMutableBufferPointer { kp in
-                for t in 0..<rows {
-                    let position = Float(start + t)
-                    for i in 0..<half {
-                        let angle = position * frequencies[i]
-                        cosine[i] = cos(angle)
-                        sine[i] = sin(angle)
+                let (queries, keys) = (SharedPointer(qp.baseAddress!), SharedPointer(kp.baseAddress!))
+                // Rows split over threads for a prompt (a decoding step's one row runs inline).
+                parallelFor(rows, split: .balanced(threads: rows >= 16 ? threads : 1)) { _, range in
+                    // One cosine and sine per position and pair, shared by the queries' and the keys' heads.
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * half) { table in
+                        let cosine = table.baseAddress!, sine = cosine + half
+                        for t in range {
+                            let position = Float(start + t)
+                            for i in 0..<half {
+                                let angle = position * frequencies[i]
+                                cosine[i] = cos(angle)
+                                sine[i] = sin(angle)
+                            }
+                            rotate(queries.pointer, heads: qHeads, row: t, cosine, sine)
+                            rotate(keys.pointer, heads: kHeads, row: t, cosine, sine)
+                        }
                     }
-                    rotate(qp.baseAddress!, heads: qHeads, row: t)
-                    rotate(kp.baseAddress!, heads: kHeads, row: t)
                 }
             }
         }

@@ -26,19 +26,13 @@ struct GemmaBlock: Sendable {
     /// Runs the block on the residual stream `x` (`work.rows` tokens at positions `start…`),
     /// storing this layer's keys and values in `cache`.
     func forward(_ x: inout [Float], start: Int, cache: inout KeyValueCache, work: inout GemmaWorkspace, threads: Int) {
-        attentionNorm.apply(x, into: &work.hidden)
+        attentionNorm.apply(x, into: &work.hidden, threads: threads)
         attention.forward(&work, start: start, cache: &cache, threads: threads)
-        postAttentionNorm.applyInPlace(&work.hidden)
-        add(work.hidden, to: &x)
+        postAttentionNorm.applyInPlace(&work.hidden, addingTo: &x, threads: threads)
 
-        feedForwardNorm.apply(x, into: &work.hidden)
+        feedForwardNorm.apply(x, into: &work.hidden, threads: threads)
         mlp.forward(&work, threads: threads)
-        postFeedForwardNorm.applyInPlace(&work.hidden)
-        add(work.hidden, to: &x)
-    }
-
-    private func add(_ h: [Float], to x: inout [Float]) {
-        h.withUnsafeBufferPointer { hp in x.withUnsafeMutableBufferPointer { xp in for i in 0..<xp.count { xp[i] += hp[i] } } }
+        postFeedForwardNorm.applyInPlace(&work.hidden, addingTo: &x, threads: threads)
     }
 }
 
@@ -84,26 +78,44 @@ struct GemmaNorm: Sendable {
         epsilon = configuration.rmsNormEpsilon
     }
 
-    /// Normalises every row of `x` into `y` (of the same size).
-    func apply(_ x: [Float], into y: inout [Float]) {
+    /// Normalises every row of `x` into `y` (of the same size), rows split over `threads` (each
+    /// row's arithmetic is the same whichever thread runs it).
+    func apply(_ x: [Float], into y: inout [Float], threads: Int = 1) {
         x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in normalise(xp.baseAddress!, yp.baseAddress!, count: xp.count) }
+            y.withUnsafeMutableBufferPointer { yp in normalise(xp.baseAddress!, yp.baseAddress!, count: xp.count, residual: nil, threads: threads) }
         }
     }
 
     /// Normalises every row of `x` in place.
-    func applyInPlace(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { xp in normalise(xp.baseAddress!, xp.baseAddress!, count: xp.count) }
+    func applyInPlace(_ x: inout [Float], threads: Int = 1) {
+        x.withUnsafeMutableBufferPointer { xp in normalise(xp.baseAddress!, xp.baseAddress!, count: xp.count, residual: nil, threads: threads) }
     }
 
-    private func normalise(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        let width = weight.count, eps = epsilon
+    /// Normalises every row of `x` in place and adds it to `residual` (a block's output joining
+    /// the residual stream), in one pass over the rows.
+    func applyInPlace(_ x: inout [Float], addingTo residual: inout [Float], threads: Int) {
+        precondition(x.count == residual.count, "a residual of another size")
+        residual.withUnsafeMutableBufferPointer { rp in
+            x.withUnsafeMutableBufferPointer { xp in
+                normalise(xp.baseAddress!, xp.baseAddress!, count: xp.count, residual: rp.baseAddress!, threads: threads)
+            }
+        }
+    }
+
+    private func normalise(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                           residual: UnsafeMutablePointer<Float>?, threads: Int) {
+        let width = weight.count, eps = epsilon, rows = count / width
+        let (source, target, sum) = (SharedPointer(x), SharedPointer(y), residual.map { SharedPointer($0) })
         weight.withUnsafeBufferPointer { wp in
-            for r in 0..<(count / width) {
-                let xr = x + r * width, yr = y + r * width
-                let sum = dot(xr, xr, width)
-                let inv = 1 / (sum / Float(width) + eps).squareRoot()
-                for j in 0..<width { yr[j] = xr[j] * inv * wp[j] }
+            let gain = SharedPointer(wp.baseAddress!)
+            // A few rows (a decoding step) are not worth a hand-off.
+            parallelFor(rows, split: .balanced(threads: rows >= 16 ? threads : 1)) { _, range in
+                for r in range {
+                    let xr = source.pointer + r * width, yr = target.pointer + r * width
+                    let inv = 1 / (dot(xr, xr, width) / Float(width) + eps).squareRoot()
+                    for j in 0..<width { yr[j] = xr[j] * inv * gain.pointer[j] }
+                    if let sum { for j in 0..<width { sum.pointer[r * width + j] += yr[j] } }
+                }
             }
         }
     }
