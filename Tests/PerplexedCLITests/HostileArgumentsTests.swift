@@ -110,10 +110,12 @@ import Testing
                         slot(["witness", "--model", "VALUE", "--length", "4"], "--model"),
                         slot(["witness", "--checkpoint", missing, "--length", "VALUE"], "--length"),
                         slot(witness + ["--base", "VALUE"], "--base"), slot(witness + ["--precision", "VALUE"], "--precision"),
+                        slot(["witness", "--model", missing, "--length", "4", "--weights", "VALUE"], "--weights"),
                         // Any other value names a file to write, after the model loads.
                         slot(witness + ["--out", "VALUE"], "--out", accepts: labels.filter { $0 != "empty" }.set)],
             "copy-sweep": [slot(["copy-sweep", "--checkpoint", "VALUE"], "--checkpoint"), slot(sweep + ["--lengths", "VALUE"], "--lengths"),
-                           slot(sweep + ["--plot", "VALUE"], "--plot")],
+                           slot(sweep + ["--plot", "VALUE"], "--plot"),
+                           slot(["copy-sweep", "--model", missing, "--weights", "VALUE"], "--weights")],
             // A valid size starts a study (the largest Int64 is a valid --steps).
             "parity-study": [slot(["parity-study", "--steps", "VALUE", "--out", missing], "--steps", accepts: ["Int64.max"]),
                              slot(["parity-study", "--max-length", "VALUE", "--out", missing], "--max-length"),
@@ -124,7 +126,7 @@ import Testing
             "model fetch": [slot(["model", "fetch", "VALUE"], "model|<name>")],
             "model info": [slot(["model", "info", "VALUE"], "FILE"), slot(["model", "info", missing, "--format", "VALUE"], "--format")],
             "model bench": [slot(["model", "bench", "--model", "VALUE"], "--model"), slot(bench + ["--decode", "VALUE"], "--decode", accepts: ["Int64.max"]),
-                            slot(bench + ["--threads", "VALUE"], "--threads"),
+                            slot(bench + ["--threads", "VALUE"], "--threads"), slot(bench + ["--weights", "VALUE"], "--weights"),
                             slot(bench + ["--prompt-lengths", "VALUE"], "--prompt-lengths", accepts: ["Int64.max"])],
             "next-token": [slot(["next-token", "--model", "VALUE", "--prompt", "hello"], "--model"),
                            slot(["next-token", "--model", missing, "--prompt", "hello", "--top", "VALUE"], "--top", accepts: ["Int64.max"])],
