@@ -35,7 +35,7 @@ release: deps
 demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/perplexed reproduce --quick --out perplexed-report
 
-# The runs behind README's findings: the paper's settings (about 35 minutes on 2 cores with Gemma 3
+# The runs behind README's findings: the paper's settings (about 10 minutes on 2 cores with Gemma 3
 # fetched by `make model`) and the quick run, each into results/DATE-SETTINGS-seedS-vVERSION/
 # (report.md, report.html, report.json, figures, parity data; checkpoints stay out of git).
 SEED ?= 1
