@@ -304,7 +304,8 @@ public struct Reproduction: Sendable {
         // should come out as α_N. Where even α_N is miscopied the model is outside its hypotheses.
         let predicted = alphaCopied.filter { $0 >= 32 }
         let bounded = witnesses.allSatisfy { $0.certified.withinBound != false }
-        let measured = "\(URL(fileURLWithPath: path).lastPathComponent), few-shot copy prompt (FewShotCopyPrompting). "
+        let weights = loaded.weights == .quantised ? "weights kept quantised and decoded inside each product" : "weights dequantised to float32"
+        let measured = "\(URL(fileURLWithPath: path).lastPathComponent) (\(weights), float32 activations), few-shot copy prompt (FewShotCopyPrompting). "
             + "α_N = 0…0 is copied correctly for N ∈ {\(alphaCopied.map(String.init).joined(separator: ", "))} of {\(lengths.map(String.init).joined(separator: ", "))}; "
             + "β_N is copied as α_N for N ∈ {\(failing.map(String.init).joined(separator: ", "))}; "
             + "\(stops) premature newline or end-of-text predictions; every witness is "
