@@ -10,10 +10,9 @@ import Testing
 /// compiler runtime's `__builtin_cpu_supports`; nil where there is no such file to read.
 func instructionSetsFromCPUInfo() -> [InstructionSet]? {
     #if arch(x86_64)
-    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-          let list = line.split(separator: ":").last else { return nil }
-    let flags = Set(list.split(separator: " ").map(String.init))
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    let flags = OpenBLAS.cpuFlags(cpuinfo: text)  // its parsing is tested in KernelsTests
+    guard !flags.isEmpty else { return nil }
     guard flags.isSuperset(of: ["avx2", "fma", "f16c"]) else { return [.portable] }
     return flags.contains("avx512f") ? [.portable, .avx2, .avx512] : [.portable, .avx2]
     #else
