@@ -8,7 +8,7 @@ public enum GemmaWeightStorage: String, Sendable, CaseIterable {
     /// product: about the file's size in memory, and decoding streams a quarter of the bytes.
     /// Matrices of other types (F32, F16, …) are kept in float32. The products equal the
     /// float32 ones up to the order of their sums. The default: with the AVX2 or AVX-512 kernels
-    /// it decodes Gemma 3 270M about 2.4 times as fast as ``float32`` and processes prompts about
+    /// it decodes Gemma 3 270M about 2.6 times as fast as ``float32`` and processes prompts about
     /// as fast (Benchmarks/gemma).
     case quantised
     /// Every matrix dequantised to float32 when the model loads (4 bytes per weight), multiplied

@@ -28,9 +28,10 @@ public func stack(_ matrices: [Matrix]) -> Matrix {
 }
 
 /// Token counts for which ``multiply(_:rows:by:into:threads:)`` uses ``skinnyProduct(_:rows:by:rows:columns:into:rowStride:instructionSet:)``
-/// (on AVX2 or AVX-512) rather than BLAS: 1.2–2.7× OpenBLAS's SkylakeX sgemm there on Gemma's
-/// shapes; one row is as fast with sgemv, and from 32 rows on sgemm's packing pays for itself
-/// (Benchmarks/products).
+/// (on AVX2 or AVX-512) rather than BLAS. Against OpenBLAS's SkylakeX sgemm on Gemma's shapes
+/// (Benchmarks/products/RESULTS.md): 1.2–2.3× on the 262,144-row unembedding; on the smaller
+/// products 1.0–1.1× at 2 rows, 0.97–2.6× at 4 and 1.3–2.1× at 8–16. One row is as fast with
+/// sgemv, and from 32 rows on sgemm's packing pays for itself.
 let skinnyRows = 2...16
 
 /// Row-major y[m] = alpha · A[m × n] · x[n] + beta · y[m] (BLAS sgemv, A not transposed).
