@@ -51,7 +51,7 @@ struct GemmaAttention: Sendable {
     func forward(_ work: inout GemmaWorkspace, start: Int, cache: inout KeyValueCache, threads: Int) {
         let n = work.rows
         linear(work.hidden, rows: n, queryKeyValue, into: &work.queryKeyValue, threads: threads)
-        split(work.queryKeyValue, n, into: &work.queries, &work.keys, &work.values)
+        split(work.queryKeyValue, n, into: &work.queries, &work.keys, &work.values, threads: threads)
         queryNorm.applyInPlace(&work.queries, threads: threads)
         keyNorm.applyInPlace(&work.keys, threads: threads)
         rope(&work.queries, heads: headCount, and: &work.keys, heads: kvHeadCount, start: start, threads: threads)
@@ -59,19 +59,23 @@ struct GemmaAttention: Sendable {
         linear(work.attended, rows: n, output, into: &work.hidden, threads: threads)
     }
 
-    /// Copies each row of the stacked Q|K|V product into q, k and v.
-    private func split(_ qkv: [Float], _ n: Int, into q: inout [Float], _ k: inout [Float], _ v: inout [Float]) {
+    /// Copies each row of the stacked Q|K|V product into q, k and v, rows split over `threads`.
+    private func split(_ qkv: [Float], _ n: Int, into q: inout [Float], _ k: inout [Float], _ v: inout [Float], threads: Int) {
         let qWidth = headCount * headDimension, kvWidth = kvHeadCount * headDimension
         let w = qWidth + 2 * kvWidth
         qkv.withUnsafeBufferPointer { s in
             q.withUnsafeMutableBufferPointer { qp in
                 k.withUnsafeMutableBufferPointer { kp in
                     v.withUnsafeMutableBufferPointer { vp in
-                        for t in 0..<n {
-                            let row = s.baseAddress! + t * w
-                            (qp.baseAddress! + t * qWidth).update(from: row, count: qWidth)
-                            (kp.baseAddress! + t * kvWidth).update(from: row + qWidth, count: kvWidth)
-                            (vp.baseAddress! + t * kvWidth).update(from: row + qWidth + kvWidth, count: kvWidth)
+                        let (source, queries, keys, values) = (SharedPointer(s.baseAddress!), SharedPointer(qp.baseAddress!),
+                                                               SharedPointer(kp.baseAddress!), SharedPointer(vp.baseAddress!))
+                        parallelFor(n, split: .balanced(threads: n >= 16 ? threads : 1)) { _, tokens in
+                            for t in tokens {
+                                let row = source.pointer + t * w
+                                (queries.pointer + t * qWidth).update(from: row, count: qWidth)
+                                (keys.pointer + t * kvWidth).update(from: row + qWidth, count: kvWidth)
+                                (values.pointer + t * kvWidth).update(from: row + qWidth + kvWidth, count: kvWidth)
+                            }
                         }
                     }
                 }
@@ -194,19 +198,27 @@ struct GemmaAttention: Sendable {
         // blocks (6.4 GB at 20,000 tokens), so then parts take several blocks each, at least
         // one part per thread. Each block's arithmetic is the same whichever part runs it.
         let parts = threads == 1 ? 1 : min(blocks, max(threads, (64 << 20) / max(1, partSize)))
-        var scratch = [Float](repeating: 0, count: parts * partSize)
+        // Not cleared: every element is written before it is read (the scores by the products
+        // over runs that cover every position, then the softmax), and clearing 8 MB per layer
+        // of a 512-token prompt was a one-thread stretch.
+        var scratch = [Float](unsafeUninitializedCapacity: parts * partSize) { _, initialized in initialized = parts * partSize }
         q.withUnsafeBufferPointer { qp in
         scratch.withUnsafeMutableBufferPointer { scratchPointer in
         out.withUnsafeMutableBufferPointer { op in
             let (qs, os) = (SharedPointer(qp.baseAddress!), SharedPointer(op.baseAddress!))
             let work = SharedPointer(scratchPointer.baseAddress!)
             // Blocks are independent once the keys are known: each iteration takes blocks
-            // part, part + parts, … (with threads > 1, one block per iteration).
+            // part, part + parts, … counted from the last (with threads > 1, one block per
+            // iteration). Later blocks see more keys and cost more; handing them out first
+            // lets the cheap early ones fill in at the end, where first-come order left one
+            // thread finishing a long block alone (4 blocks on 2 threads: 6 units of work
+            // against 5).
             parallelFor(parts, split: .fixed(parts: parts)) { part, _ in
                 let (qBase, oBase) = (qs.pointer, os.pointer)
                 let sp = work.pointer + part * partSize
                 let pq = sp + scoresSize, po = pq + packedSize, partial = po + packedSize
-                for b in stride(from: part, to: blocks, by: parts) {
+                for fromLast in stride(from: part, to: blocks, by: parts) {
+                    let b = blocks - 1 - fromLast
                     let b0 = b * block, rows = min(block, n - b0), packed = rows * group
                     // Keys visible to some query in positions start+b0 ..< end.
                     let end = start + b0 + rows
