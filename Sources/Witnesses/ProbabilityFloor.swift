@@ -185,7 +185,7 @@ public struct ProbabilityFloor: Sendable {
         let rho = head.normalisation.centres ? Double((d + 1) * (d + 3)) * 0x1p-24 : Double(3 * d + 16) * 0x1p-24
         float32Slack = 2 * rho * rows.largestMagnitude
         let result: (floor: Interval, token: Int)
-        if V * V <= Self.pairwiseBudget / d {
+        if V <= 1 << 11 && V * V <= Self.pairwiseBudget / d {
             method = .pairwise
             result = try Self.pairwise(head: head, rows: rows, precision: precision)
         } else {
