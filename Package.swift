@@ -183,13 +183,20 @@ let package = Package(
         ),
         .testTarget(
             name: "WitnessesTests",
-            dependencies: ["Witnesses", "Kernels", "MultiPrecision", "PerplexityTheory"],
+            dependencies: [
+                "Witnesses", "Kernels", "MultiPrecision", "PerplexityTheory", "PropertyTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         // The experiments run from Swift on small settings, checked against closed forms.
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting", "Gemma", "Kernels"]
+            dependencies: [
+                "Experiments", "Witnesses", "Transformer", "Prover", "MultiPrecision", "PerplexityTheory", "Reporting", "Gemma",
+                "Kernels", "PropertyTesting", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TransformerTests",

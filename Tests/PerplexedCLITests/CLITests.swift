@@ -231,6 +231,8 @@ func expectCertified(
         (["model", "bench", "--decode=-1"], "--decode must be in 0…1048576, got -1"),
         (["model", "bench", "--repeats=-1"], "--repeats must be in 1…1000, got -1"),
         (["model", "bench", "--prompt-lengths=0"], "--prompt-lengths: every length must be in 1…1048576, got 0"),
+        (["model", "floor", "--checkpoint", "a.safetensors", "--model", "b.gguf"], "give at most one of --checkpoint FILE"),
+        (["model", "floor", "--checkpoint", "/nonexistent.safetensors"], "--checkpoint: no such file: /nonexistent.safetensors"),
         (["eval", "--checkpoint", "none.safetensors", "--lengths", "1", "--samples", "0"], "--samples must be in 1…1000000, got 0"),
         (["eval", "--checkpoint", "none.safetensors", "--lengths", "3-1"], "--lengths: \"3-1\" is not a length N or a range A-B with A <= B"),
         (["train", "--task", "copy", "--checkpoint-every", "0", "--out", "unused"], "--checkpoint-every must be >= 1, got 0"),

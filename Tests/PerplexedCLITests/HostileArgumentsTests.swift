@@ -59,7 +59,7 @@ import Testing
         Slot(arguments: arguments, flag: flag, accepts: accepts)
     }
 
-    /// The table: every subcommand of `perplexed` (Perplexed.swift, with `model fetch/info/bench`),
+    /// The table: every subcommand of `perplexed` (Perplexed.swift, with `model fetch/info/bench/floor`),
     /// each with the options that take different kinds of value (exact numbers, integers, lists,
     /// names, files to read, files to write).
     static let slots: [String: [Slot]] = {
@@ -128,6 +128,8 @@ import Testing
             "model bench": [slot(["model", "bench", "--model", "VALUE"], "--model"), slot(bench + ["--decode", "VALUE"], "--decode", accepts: ["Int64.max"]),
                             slot(bench + ["--threads", "VALUE"], "--threads"), slot(bench + ["--weights", "VALUE"], "--weights"),
                             slot(bench + ["--prompt-lengths", "VALUE"], "--prompt-lengths", accepts: ["Int64.max"])],
+            "model floor": [slot(["model", "floor", "--checkpoint", "VALUE"], "--checkpoint"), slot(["model", "floor", "--model", "VALUE"], "--model"),
+                            slot(["model", "floor", "--checkpoint", missing, "--format", "VALUE"], "--format")],
             "next-token": [slot(["next-token", "--model", "VALUE", "--prompt", "hello"], "--model"),
                            slot(["next-token", "--model", missing, "--prompt", "hello", "--top", "VALUE"], "--top", accepts: ["Int64.max"])],
         ]

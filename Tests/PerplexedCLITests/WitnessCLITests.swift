@@ -38,6 +38,19 @@ import Testing
         }
     }
 
+    @Test("model floor: ε_model in (0, 1) and −log ε_model, each enclosed, consistent with each other; text says which end is the floor")
+    func floor() throws {
+        let json = try CLI.json(["model", "floor", "--checkpoint", Self.checkpoint])
+        let epsilon = try #require(json["epsilon_model"] as? [String: String]), negativeLog = try #require(json["negative_log_epsilon_model"] as? [String: String])
+        let (lo, hi) = (try #require(Double(epsilon["lower"] ?? "")), try #require(Double(epsilon["upper"] ?? "")))
+        let (nlo, nhi) = (try #require(Double(negativeLog["lower"] ?? "")), try #require(Double(negativeLog["upper"] ?? "")))
+        #expect(0 < lo && lo <= hi && hi < 1, "\(epsilon)")
+        #expect(abs(-log(lo) - nhi) < 1e-9 * nhi && abs(-log(hi) - nlo) < 1e-9 * nlo, "\(epsilon) against \(negativeLog)")
+        #expect(json["method"] as? String == "pairwise" && json["vocabulary_size"] as? Int == 3 && json["width"] as? Int == 16)
+        let text = try CLI.run(["model", "floor", "--checkpoint", Self.checkpoint])
+        #expect(text.status == 0 && text.stdout.contains("ε_model ∈ [") && text.stdout.contains("the lower end is the certified floor"), "\(text.stdout)")
+    }
+
     @Test("witness: JSON with α, β, certified values and the lemma check") func witness() throws {
         let json = try CLI.json(["witness", "--checkpoint", Self.checkpoint, "--length", "8"])
         let alpha = try #require(json["alpha"] as? [String: Any]), beta = try #require(json["beta"] as? [String: Any])
