@@ -47,7 +47,8 @@ public func sgemv(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: In
 /// rows against a large W (a short chunk through Gemma's 262,144-row unembedding) would cost
 /// every worker the whole matrix; split by outputs, each reads only its share. For 2–16 token
 /// rows on AVX2 or AVX-512 each share goes to ``skinnyProduct(_:rows:by:rows:columns:into:rowStride:instructionSet:)``,
-/// which does not pack W at all.
+/// which does not pack W at all; more rows on AVX-512 go to ``PackedRows``, which packs x once
+/// for all the workers instead of once per block of W.
 public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: Matrix, into y: UnsafeMutablePointer<Float>,
                      threads: Int) {
     let rows = w.rows, columns = w.columns
@@ -64,6 +65,9 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: Matrix, into 
                 sgemv(m: r.count, n: columns, alpha: 1, a: weights + r.lowerBound * columns, lda: columns,
                       x: x, beta: 0, y: y + r.lowerBound)
             }
+        } else if PackedRows.isAvailable {
+            PackedRows.pack(x, rows: m, columns: columns, threads: threads)
+                .multiply(by: weights, rowStride: columns, rows: rows, into: y, rowStride: rows, threads: threads)
         } else if rows >= 16 * m {
             parallelFor(rows, split: .balanced(threads: threads)) { _, r in
                 Float.gemm(transA: false, transB: true, m: m, n: r.count, k: columns, alpha: 1,

@@ -201,8 +201,15 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatr
     // malloc arena and stays resident. Every element is written before it is read.
     let scratchCount = m == 1 ? 0 : parts * chunk * columns
     var scratch = [Float](unsafeUninitializedCapacity: scratchCount) { _, initialized in initialized = scratchCount }
+    // Many tokens on AVX-512: x packed once for every chunk of every worker (BLAS would repack
+    // it for each chunk), each worker with its own packing scratch for the weights.
+    let packed = m > 16 && isa == .avx512 && PackedRows.isAvailable
+        ? PackedRows.pack(x, rows: m, columns: columns, threads: threads) : nil
+    let packingCount = packed == nil ? 0 : parts * PackedRows.scratchCount
+    var packing = [Float](unsafeUninitializedCapacity: packingCount) { _, initialized in initialized = packingCount }
     permuted.withUnsafeBufferPointer { p in
-        scratch.withUnsafeMutableBufferPointer { s in
+        scratch.withUnsafeMutableBufferPointer { s in packing.withUnsafeMutableBufferPointer { k in
+            let packingBase = k.baseAddress.map(SharedPointer.init)
             let inputs = SharedPointer(orders.isEmpty ? x : UnsafePointer(p.baseAddress!)), decodedBase = s.baseAddress.map(SharedPointer.init)
             parallelFor(w.rows, split: split) { part, range in
                 w.forEachPart(in: range) { type, first, rowBytes, stretch in
@@ -230,12 +237,17 @@ public func multiply(_ x: UnsafePointer<Float>, rows m: Int, by w: QuantisedMatr
                                 w.decode(type, row: first + (start + r) * rowBytes, into: decoded + r * columns)
                             }
                         }
-                        gemm(transposeB: true, m: m, n: count, k: columns, alpha: 1, a: input, lda: columns,
-                             b: decoded, ldb: columns, c: y + stretch.lowerBound + start, ldc: w.rows)
+                        if let packed {
+                            packed.multiplyPart(by: decoded, rowStride: columns, rows: count, into: y + stretch.lowerBound + start,
+                                                rowStride: w.rows, scratch: packingBase!.pointer + part * PackedRows.scratchCount)
+                        } else {
+                            gemm(transposeB: true, m: m, n: count, k: columns, alpha: 1, a: input, lda: columns,
+                                 b: decoded, ldb: columns, c: y + stretch.lowerBound + start, ldc: w.rows)
+                        }
                     }
                 }
             }
-        }
+        } }
     }
 }
 

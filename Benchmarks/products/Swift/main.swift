@@ -72,5 +72,50 @@ for (name, rows, columns) in shapes {
         }
     }
 }
-let report: [String: Any] = ["openblasCore": OpenBLAS.coreName, "threads": threads, "repeats": repeats, "best": "\(InstructionSet.best)", "results": results]
+// Many rows (a prompt's tokens): the packed product (x packed once, shared by the workers)
+// against OpenBLAS split as `multiply` split it before, by token rows (by weight rows when the
+// weights outnumber the tokens 16 to 1). The packed times include packing x.
+var manyRows: [[String: Any]] = []
+if PackedRows.isAvailable {
+    for (name, rows, columns) in shapes.dropFirst() {
+        let w = randomFloats(rows * columns, seed: 1), x = randomFloats(1024 * columns, seed: 2)
+        var y = [Float](repeating: 0, count: 1024 * rows)
+        w.withUnsafeBufferPointer { wp in
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    let (weights, input, output) = (wp.baseAddress!, xp.baseAddress!, yp.baseAddress!)
+                    for m in [32, 128, 512, 1024] {
+                        func blas() {
+                            if rows >= 16 * m {
+                                parallelFor(rows, split: .balanced(threads: threads)) { _, r in
+                                    gemm(transposeB: true, m: m, n: r.count, k: columns, alpha: 1, a: input, lda: columns,
+                                         b: weights + r.lowerBound * columns, ldb: columns, c: output + r.lowerBound, ldc: rows)
+                                }
+                            } else {
+                                parallelFor(m, split: .balanced(threads: threads)) { _, r in
+                                    gemm(transposeB: true, m: r.count, n: rows, k: columns, alpha: 1, a: input + r.lowerBound * columns,
+                                         lda: columns, b: weights, ldb: columns, c: output + r.lowerBound * rows, ldc: rows)
+                                }
+                            }
+                        }
+                        func packed() {
+                            PackedRows.pack(input, rows: m, columns: columns, threads: threads)
+                                .multiply(by: weights, rowStride: columns, rows: rows, into: output, rowStride: rows, threads: threads)
+                        }
+                        var best = (Double.infinity, Double.infinity)
+                        for _ in 0..<repeats {
+                            best.0 = min(best.0, seconds(blas))
+                            best.1 = min(best.1, seconds(packed))
+                        }
+                        for (method, time) in [("OpenBLAS", best.0), ("packed", best.1)] {
+                            manyRows.append(["shape": name, "rows": rows, "columns": columns, "tokens": m, "method": method,
+                                             "milliseconds": time * 1000, "gflops": 2.0 * Double(m * rows * columns) / time / 1e9])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+let report: [String: Any] = ["manyRows": manyRows, "openblasCore": OpenBLAS.coreName, "threads": threads, "repeats": repeats, "best": "\(InstructionSet.best)", "results": results]
 print(String(data: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), encoding: .utf8)!)

@@ -27,4 +27,28 @@ perplexed_isa perplexed_best_isa(void);
 int perplexed_skinny_product(perplexed_isa isa, const float *x, ptrdiff_t m, const float *w, ptrdiff_t n,
                              ptrdiff_t k, float *y, ptrdiff_t ldy);
 
+/// Rows of x per packed sliver, and outputs per weight sliver, of `perplexed_packed_product`.
+#define PERPLEXED_PACKED_ROWS 14
+#define PERPLEXED_PACKED_OUTPUTS 32
+
+/// Floats `perplexed_pack_x` writes for an m × k matrix (m rounded up to whole slivers), or −1
+/// for a negative size.
+ptrdiff_t perplexed_packed_x_count(ptrdiff_t m, ptrdiff_t k);
+
+/// Floats of scratch each concurrent call of `perplexed_packed_product` needs.
+ptrdiff_t perplexed_packed_scratch_count(void);
+
+/// Packs slivers first..<last of x (m × k, row-major; sliver s holds rows 14s..<14s + 14) for
+/// `perplexed_packed_product`, rows past m as zeros. Disjoint ranges may be packed
+/// concurrently. Returns 0, or −1 for a bad range.
+int perplexed_pack_x(const float *x, ptrdiff_t m, ptrdiff_t k, ptrdiff_t first, ptrdiff_t last, float *packed);
+
+/// y[i·ldy + j] = Σ_t x[i·k + t] · w[j·ldw + t] for i < m, j < n, with x given packed by
+/// `perplexed_pack_x`: many rows of x against rows of w. Float32 products summed in t order
+/// with fused multiply-adds. `scratch` holds `perplexed_packed_scratch_count()` floats, one
+/// buffer per concurrent call. Returns 0, or −1 when `isa` is not AVX-512 or not supported by
+/// this processor (the only set it is written for), or a size is bad.
+int perplexed_packed_product(perplexed_isa isa, const float *xp, ptrdiff_t m, const float *w, ptrdiff_t ldw, ptrdiff_t n,
+                             ptrdiff_t k, float *y, ptrdiff_t ldy, float *scratch);
+
 #endif
