@@ -87,6 +87,7 @@ struct LemmaTestCommand: ParsableCommand {
         for n in lengths {
             try checkLength(n, model: model, prompting: prompting, flag: "--lengths")
         }
+        try announceCopyCost(&model, prompting: prompting, lengths: lengths, pairs: calibrationPairs + testPairs, flag: "--lengths")
         let status = StatusLine(clearing: String(repeating: " ", count: 50) + "\r")
         // Stages always; pair steps about every 5 % (a thousand lines in a log say nothing more).
         let test = try LemmaTest.run(model: &model, prompting: prompting, configuration: settings) { p in

@@ -217,3 +217,23 @@ struct MemorisingCopier: LanguageModel {
         #expect(result.table().rows.map { $0[0] } == ["8", "16"] && result.table().rows.allSatisfy { $0[4] == "3" })
     }
 }
+
+@Suite(.serialized, .enabled(if: batchedCopyGemma != nil, Comment(rawValue:
+    "Gemma 3 270M is absent: run `perplexed model fetch gemma3-270m` (or set PERPLEXED_GEMMA_GGUF)")))
+struct LemmaPredictionGemmaTests {
+    /// Tiny on purpose: a Gemma witness costs seconds (about 10 s at N = 256).
+    @Test("on Gemma 3 the pipeline runs through the same protocol and reports what copyWitness measures")
+    func gemma() throws {
+        let gemma = try #require(batchedCopyGemma)
+        let prompting = try FewShotCopyPrompting(model: gemma)
+        let configuration = LemmaTestConfiguration(lengths: [4], calibrationPairs: 1, testPairs: 1, floor: try BigRational(1, 1_000_000_000))
+        var model = GemmaLanguageModel(gemma)
+        let result = try LemmaTest.run(model: &model, prompting: prompting, configuration: configuration)
+        // The test pair recomputed alone (the calibration pair goes through the same function).
+        var direct = GemmaLanguageModel(gemma)
+        let t = try #require(result.outcomes.first?.pairs.first)
+        let w = try copyWitness(model: &direct, prompting: prompting, alpha: t.pair.alpha, flip: t.pair.flip)
+        #expect(t.copiedAsAlpha == w.betaCopiedAsAlpha && abs(t.gap.doubleMidpoint - w.certified.gap.doubleMidpoint) < 1e-4)
+        #expect(t.copyPredicted == (result.calibration[0].eta < t.margin))
+    }
+}
