@@ -430,9 +430,9 @@ public struct LemmaTest: Sendable {
     /// One row per length: calibration, prediction and outcome.
     public func table() -> Table {
         var table = Table(
-            columns: ["N", "calibration pairs", "eta(N)", "m(N)", "test pairs", "copy predicted", "copied as alpha", "copy held",
-                      "predicted bound", "max gap (predicted pairs)", "max gap (all)", "bound held", "own-bound check"],
-            numericColumns: [0, 1, 2, 3, 4, 8, 9, 10],
+            columns: ["N", "calibration pairs", "alphas copied (calibration)", "eta(N)", "m(N)", "test pairs", "alphas copied (test)", "copy predicted",
+                      "copied as alpha", "copy held", "predicted bound", "max gap (predicted pairs)", "max gap (all)", "bound held", "own-bound check"],
+            numericColumns: [0, 1, 3, 4, 5, 10, 11, 12],
             caption: "Lemma 3.1 predicted from calibration (seed \(configuration.calibrationSeed)), tested on fresh pairs (seed \(configuration.testSeed))")
         for (c, o) in zip(calibration, outcomes) {
             let p = o.prediction
@@ -445,8 +445,8 @@ public struct LemmaTest: Sendable {
             }
             let own = o.pairs.compactMap(\.withinOwnBound)
             table.append([
-                "\(p.length)", "\(c.pairs)", Self.format(p.eta), Self.format(p.margin), "\(o.pairs.count)",
-                "\(o.covered.count)/\(o.pairs.count)", "\(o.pairs.filter(\.copiedAsAlpha).count)/\(o.pairs.count)", copyHeld,
+                "\(p.length)", "\(c.pairs)", "\(c.margins.filter { $0 > 0 }.count)/\(c.pairs)", Self.format(p.eta), Self.format(p.margin), "\(o.pairs.count)",
+                "\(o.pairs.filter { $0.margin > 0 }.count)/\(o.pairs.count)", "\(o.covered.count)/\(o.pairs.count)", "\(o.pairs.filter(\.copiedAsAlpha).count)/\(o.pairs.count)", copyHeld,
                 Self.format(p.bound), o.largestCoveredGap.map(Self.format) ?? "n/a", Self.format(o.largestGap), boundHeld,
                 "\(own.filter { $0 }.count)/\(own.count) within",
             ])

@@ -30,7 +30,7 @@ struct LemmaTestCommand: ParsableCommand {
             Each pair's gap is also checked against the bound from its own ε and η (the \
             consistency check of `perplexed witness`, not a prediction).
 
-            Gemma 3 (--model) is slow: at N = 256 a pair takes about 20 s; use few pairs and short lengths.
+            Gemma 3 (--model) is slow: at N = 256 one pair (one witness) takes about 10 s; use few pairs and short lengths.
 
             Examples:
               perplexed lemma-test --checkpoint runs/copy/final.safetensors --floor 1e-6

@@ -118,7 +118,7 @@ struct MemorisingCopier: LanguageModel {
         #expect(!result.predictionFailed)
         #expect(result.summary().contains("No prediction failed"))
         #expect(result.table().rows.map { $0[0] } == Self.lengths.map(String.init))
-        #expect(result.table().rows[0][7] == "n/a" && result.table().rows[1][7] == "yes")
+        #expect(result.table().rows[0][9] == "n/a" && result.table().rows[1][9] == "yes" && result.table().rows[0][2] == "6/6")
         #expect(result.thresholdTable().rows.map { $0[1] } == ["256", "512"])
         #expect(try JSONSerialization.jsonObject(with: Data(result.json().rendered().utf8)) is [String: Any])
     }
@@ -139,7 +139,7 @@ struct MemorisingCopier: LanguageModel {
         #expect(abs(at128.pairs[0].gap.doubleMidpoint - Self.gap(n: 128, d: 16)) < 1e-5)
         #expect(result.predictionFailed)
         #expect(result.summary().contains("FAILED") && result.summary().contains("4 predicted but NOT copied as α"))
-        #expect(result.table().rows[1][7] == "NO (4 of 4)" && result.table().rows[2][11] == "NO (4 of 4)")
+        #expect(result.table().rows[1][9] == "NO (4 of 4)" && result.table().rows[2][13] == "NO (4 of 4)")
     }
 
     @Test("without ε_model nothing but the copy is predicted, and the report says the floor is unknown")
@@ -214,7 +214,7 @@ struct MemorisingCopier: LanguageModel {
                 #expect(t.copyPredicted == (result.calibration[k].eta < t.margin), "seed \(seed)")
             }
         }
-        #expect(result.table().rows.map { $0[0] } == ["8", "16"] && result.table().rows.allSatisfy { $0[4] == "3" })
+        #expect(result.table().rows.map { $0[0] } == ["8", "16"] && result.table().rows.allSatisfy { $0[5] == "3" })
     }
 }
 

@@ -112,7 +112,7 @@ import Testing
         #expect(outcomes.map { ($0["pairs"] as? [Any])?.count } == [4, 4])
         #expect((json["calibration"] as? [[String: Any]])?.map { $0["pairs"] as? Int } == [3, 3])
         let csv = try CLI.run(arguments + ["--format", "csv"])
-        #expect(csv.status == 0 && csv.stdout.hasPrefix("N,calibration pairs,eta(N)"))
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("N,calibration pairs,alphas copied (calibration),eta(N)"))
         let none = try CLI.run(["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8", "--calibration-pairs", "2", "--test-pairs", "2"])
         #expect(none.status == 0 && none.stdout.contains("the floor is unknown"), "\(none.stderr)")
     }
