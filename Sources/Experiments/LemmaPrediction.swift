@@ -373,19 +373,18 @@ public struct LemmaTest: Sendable {
     ) throws -> LemmaTest {
         try configuration.validate()
         let c = configuration
-        var calibrationPairs: [Int: [LemmaPair]] = [:], strings: [Int: Set<[Int]>] = [:]
+        // Every pair is drawn first, so that a length with too few distinct strings is refused
+        // before any copy runs; the test pairs are not looked at until the prediction is made.
+        var calibrationPairs: [Int: [LemmaPair]] = [:], testPairs: [Int: [LemmaPair]] = [:], strings: [Int: Set<[Int]>] = [:]
         for n in c.lengths {
             let pairs = try draw(length: n, count: c.calibrationPairs, seed: c.calibrationSeed, onesProbability: c.onesProbability)
             calibrationPairs[n] = pairs
             strings[n] = Set(pairs.flatMap { [$0.alpha, $0.beta] })
+            testPairs[n] = try draw(length: n, count: c.testPairs, seed: c.testSeed, onesProbability: c.onesProbability, avoiding: strings[n] ?? [])
         }
         let calibration = try calibrate(model: &model, prompting: prompting, pairs: calibrationPairs, lengths: c.lengths, precision: c.precision, progress: progress)
         let prediction = try predict(calibration: calibration, floor: c.floor, xis: c.xis, calibrationStrings: strings, precision: c.precision)
         progress(ExperimentProgress(.stage, "prediction recorded"))
-        var testPairs: [Int: [LemmaPair]] = [:]
-        for n in c.lengths {
-            testPairs[n] = try draw(length: n, count: c.testPairs, seed: c.testSeed, onesProbability: c.onesProbability, avoiding: strings[n] ?? [])
-        }
         let outcomes = try test(model: &model, prompting: prompting, prediction: prediction, pairs: testPairs, precision: c.precision, progress: progress)
         return LemmaTest(configuration: c, calibration: calibration, prediction: prediction, outcomes: outcomes)
     }
