@@ -324,8 +324,11 @@ public struct LemmaTest: Sendable {
             let quarter = xi.doubleApproximation / 4
             var lemma: LemmaThreshold? = nil
             if let nc = suffixStart({ $0.margin > 0 && $0.eta <= Swift.min($0.margin, quarter) }) {
-                let m = lengths.filter { $0.length >= nc }.map(\.margin).min()!
-                if m < 0.5, let margin = try? BigRational(m) {
+                // A float32 probability rounded to 1 reads as m = 1/2, which Eq. 5 excludes (the
+                // exact probability is below 1): just below 1/2 instead (η = min(m, ξ/4) is then ξ/4
+                // for every ξ < 2).
+                let m = Swift.min(lengths.filter { $0.length >= nc }.map(\.margin).min()!, 0.5 - 0x1p-30)
+                if let margin = try? BigRational(m) {
                     lemma = try lemmaThreshold(xi: xi, margin: margin, floor: floor, delta: try BigRational(1, nc), precision: 256).threshold
                 }
             }
