@@ -32,7 +32,7 @@ struct Perplexed: AsyncParsableCommand {
         version: version,
         subcommands: [
             DemoCommand.self, PplxCommand.self, CriticalCommand.self, RegionsCommand.self, FitGammaCommand.self,
-            TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, TwoParameterCommand.self,
+            TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, LemmaTestCommand.self, TwoParameterCommand.self,
             VerifyCommand.self, TrainCommand.self, EvalCommand.self, WitnessCommand.self, CopySweepCommand.self,
             ParityStudyCommand.self, ReproduceCommand.self, ModelCommand.self, NextTokenCommand.self,
         ]

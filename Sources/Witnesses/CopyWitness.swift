@@ -22,6 +22,11 @@ public struct GreedyCopy: Sendable {
     /// Whether every bit was copied.
     public var isCorrect: Bool { output == target }
 
+    /// The copy margin of Eq. 5 on this copy: the smallest p(target_k) − 1/2 (full-vocabulary
+    /// float32 probabilities). Positive exactly when every target bit had more than 1/2, so was
+    /// copied; at most 0 otherwise.
+    public var margin: Double { Double(targetProbability.min() ?? 0) - 0.5 }
+
     /// Eq. 3: −(1/N) Σ log T(·)(b_k) along the model's own outputs, from the float32 probabilities.
     public var logPerplexity: Double {
         -targetProbability.reduce(0.0) { $0 + Double.log(Double($1)) } / Double(target.count)
@@ -275,9 +280,22 @@ public func copyWitness<M: LanguageModel>(
     guard alpha.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw WitnessError.invalidBits(alpha.map(String.init).joined()) }
     let j = flip ?? n
     guard (1...n).contains(j) else { throw WitnessError.flipOutOfRange(j, length: n) }
-    var beta = alpha
-    beta[j - 1] ^= 1
     let a = try greedyCopy(alpha, model: &model, prompting: prompting)
+    return try copyWitness(model: &model, prompting: prompting, alphaCopy: a, flip: j, threshold: threshold, precision: precision)
+}
+
+/// The witness for a greedy copy of α made already (``greedyCopy(_:model:prompting:chunk:)``)
+/// and β = α with bit `flip` (1-based) flipped: only β is copied. For experiments that look at
+/// α's own copy first (its margin) and decide about β afterwards.
+public func copyWitness<M: LanguageModel>(
+    model: inout M, prompting: some CopyPrompting, alphaCopy a: GreedyCopy, flip j: Int,
+    threshold: Double = 0.1, precision: Int = 128
+) throws -> CopyWitness {
+    let n = a.target.count
+    guard n >= 1, a.output.count == n, a.logits.count == n else { throw WitnessError.invalidLength(n, maximum: nil) }
+    guard (1...n).contains(j) else { throw WitnessError.flipOutOfRange(j, length: n) }
+    var beta = a.target
+    beta[j - 1] ^= 1
     let b = try greedyCopy(beta, model: &model, prompting: prompting)
     let certified = try certify(alpha: a, beta: b, flip: j, prompting: prompting, threshold: threshold, precision: precision)
     // For plots, the enclosures' midpoints: within their width (about 1e-14) of the exact

@@ -67,6 +67,7 @@ import Testing
         let lemma = ["lemma", "--margin", "0.2", "--floor", "0.001", "--xi", "0.1", "--delta", "0.01"]
         let witness = ["witness", "--checkpoint", missing, "--length", "4"]
         let sweep = ["copy-sweep", "--checkpoint", missing]
+        let lemmaTest = ["lemma-test", "--checkpoint", missing]
         let eval = ["eval", "--checkpoint", missing]
         let bench = ["model", "bench", "--model", missing]
         let config = ["train", "--task", "copy", "--print-config"]
@@ -116,6 +117,20 @@ import Testing
             "copy-sweep": [slot(["copy-sweep", "--checkpoint", "VALUE"], "--checkpoint"), slot(sweep + ["--lengths", "VALUE"], "--lengths"),
                            slot(sweep + ["--plot", "VALUE"], "--plot"),
                            slot(["copy-sweep", "--model", missing, "--weights", "VALUE"], "--weights")],
+            "lemma-test": [slot(["lemma-test", "--checkpoint", "VALUE"], "--checkpoint"), slot(["lemma-test", "--model", "VALUE"], "--model"),
+                           slot(lemmaTest + ["--lengths", "VALUE"], "--lengths"),
+                           slot(lemmaTest + ["--floor", "VALUE"], "--floor"),
+                           // Big gaps are gaps: then the missing model is the error.
+                           slot(lemmaTest + ["--xi", "VALUE"], "--xi", accepts: big),
+                           slot(lemmaTest + ["--calibration-pairs", "VALUE"], "--calibration-pairs"),
+                           slot(lemmaTest + ["--test-pairs", "VALUE"], "--test-pairs"),
+                           slot(lemmaTest + ["--seed", "VALUE"], "--seed", accepts: seed),
+                           slot(lemmaTest + ["--test-seed", "VALUE"], "--test-seed", accepts: seed),
+                           slot(lemmaTest + ["--ones-probability", "VALUE"], "--ones-probability"),
+                           slot(lemmaTest + ["--format", "VALUE"], "--format"),
+                           slot(["lemma-test", "--model", missing, "--weights", "VALUE"], "--weights"),
+                           // Any other value names a file to write, after the model loads.
+                           slot(lemmaTest + ["--out", "VALUE"], "--out", accepts: labels.filter { $0 != "empty" }.set)],
             // A valid size starts a study (the largest Int64 is a valid --steps).
             "parity-study": [slot(["parity-study", "--steps", "VALUE", "--out", missing], "--steps", accepts: ["Int64.max"]),
                              slot(["parity-study", "--max-length", "VALUE", "--out", missing], "--max-length"),

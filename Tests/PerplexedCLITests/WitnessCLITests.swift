@@ -113,6 +113,23 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("pplx(β_N)"))
     }
 
+    @Test("lemma-test prints the prediction against the outcome, the n′ table and the paragraph; JSON has every pair")
+    func lemmaTest() throws {
+        let arguments = ["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8,16", "--calibration-pairs", "3", "--test-pairs", "4", "--floor", "1e-6"]
+        let text = try CLI.run(arguments)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("eta(N)") && text.stdout.contains("grid n'") && text.stdout.contains("Lemma 3.1 predicted"))
+        #expect(text.stdout.contains("ε_model = 0.000001"))
+        let json = try CLI.json(arguments)
+        let outcomes = try #require(json["outcomes"] as? [[String: Any]])
+        #expect(outcomes.map { ($0["pairs"] as? [Any])?.count } == [4, 4])
+        #expect((json["calibration"] as? [[String: Any]])?.map { $0["pairs"] as? Int } == [3, 3])
+        let csv = try CLI.run(arguments + ["--format", "csv"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("N,calibration pairs,alphas copied (calibration),eta(N)"))
+        let none = try CLI.run(["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8", "--calibration-pairs", "2", "--test-pairs", "2"])
+        #expect(none.status == 0 && none.stdout.contains("the floor is unknown"), "\(none.stderr)")
+    }
+
     @Test("parity-study writes its files and correlations") func parity() throws {
         let out = Self.directory.appendingPathComponent("parity").path
         let r = try CLI.run(["parity-study", "--steps", "30", "--checkpoint-every", "10", "--id-sequences", "16",

@@ -9,18 +9,21 @@ import Witnesses
 /// - Parameters:
 ///   - lengths: the copy lengths N of the run, one witness each unless `scan` is set.
 ///   - scan: every flip position of each length (N witnesses per length, all kept).
+///   - pairs: instead, this many witnesses per length, none kept (a `lemma-test`).
 func announceCopyCost(
-    _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, flag: String
+    _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, pairs: Int? = nil, flag: String
 ) throws {
-    guard let longest = lengths.max(), scan || model.warrantsEstimate(length: longest) else { return }
+    guard let longest = lengths.max(), scan || pairs != nil || model.warrantsEstimate(length: longest) else { return }
     let positions = try prompting.prompt(for: Array(repeating: 0, count: longest)).count + longest
     let rate = try DecodingRate.measure(&model, prompting: prompting, positions: positions)
     let parts = try lengths.map { n in
-        try model.witnessEstimate(length: n, witnesses: scan ? n : 1, retained: scan ? n : 1, retainsLogits: !scan,
+        try model.witnessEstimate(length: n, witnesses: pairs ?? (scan ? n : 1), retained: pairs != nil ? 0 : (scan ? n : 1), retainsLogits: !scan && pairs == nil,
                                   prompting: prompting, rate: rate)
     }
-    // The lengths run one after the other, and every witness's report is kept: both add up.
-    let total = WorkEstimate(seconds: parts.reduce(0) { $0 + $1.seconds }, bytes: parts.reduce(0) { $0 + $1.bytes })
+    // The lengths run one after the other, and every witness's report is kept: both add up
+    // (pairs keep nothing, so their memory is the largest length's).
+    let bytes = pairs == nil ? parts.reduce(0) { $0 + $1.bytes } : parts.map(\.bytes).max() ?? 0
+    let total = WorkEstimate(seconds: parts.reduce(0) { $0 + $1.seconds }, bytes: bytes)
     do {
         try total.checkMemory()
     } catch {
