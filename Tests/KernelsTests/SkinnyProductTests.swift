@@ -56,7 +56,7 @@ struct SkinnyProductTests {
         }
     }
 
-    @Test("multiply on Gemma-like shapes, 1…40 token rows (sgemv, skinny, sgemm by outputs and by tokens)")
+    @Test("multiply on Gemma-like shapes, 1…40 token rows (sgemv, skinny, and from 17 rows the packed product or sgemm)")
     func multiplyEveryPath() {
         var rng = SplitMix64(seed: 7)
         let rows = 700, columns = 96
