@@ -19,8 +19,8 @@ struct LemmaTestCommand: ParsableCommand {
             is the smallest p(α_k) − 1/2 over each α's own greedy copy; η(N) the largest \
             certified L∞ distance between α's and β's distributions at the same copy step.
             2. Prediction, recorded before any test pair runs: β copied as α where η(N) < m; the \
-            bound with ε = --floor (ε_model, a certified floor on every probability of the \
-            model; without it no bound and no n′ are predicted); n′ for each --xi on the grid of \
+            bound with ε = --floor (by default the model's certified floor ε_model, from its \
+            final norm and output head; with `none` no bound and no n′ are predicted); n′ for each --xi on the grid of \
             --lengths (the smallest tested N from which every tested length has η(N) < m(N) and \
             a bound below ξ) and in the lemma's explicit form.
             3. Test (--test-seed): --test-pairs fresh pairs per length, no string shared with \
@@ -33,8 +33,8 @@ struct LemmaTestCommand: ParsableCommand {
             Gemma 3 (--model) is slow: at N = 256 one pair (one witness) takes about 10 s; use few pairs and short lengths.
 
             Examples:
-              perplexed lemma-test --checkpoint runs/copy/final.safetensors --floor 1e-6
-              perplexed lemma-test --checkpoint runs/copy/final.safetensors --floor 1e-6 --ones-probability 0.05 --lengths 16,32,64,128,256,512
+              perplexed lemma-test --checkpoint runs/copy/final.safetensors
+              perplexed lemma-test --checkpoint runs/copy/final.safetensors --ones-probability 0.05 --lengths 16,32,64,128,256,512
               perplexed lemma-test --model gemma-3-270m.gguf --lengths 8,16 --calibration-pairs 5 --test-pairs 5
             """
     )
@@ -44,8 +44,10 @@ struct LemmaTestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Comma-separated increasing lengths N (each in 1…524287, and short enough for the model).", transform: integerList)
     var lengths: [Int] = LemmaTestConfiguration().lengths
 
-    @Option(parsing: .unconditional, help: "ε_model: a certified lower bound on every probability the model gives (exact, in (0, 1)). Without it the floor is unknown and no bound or n′ is predicted.", transform: exactNumber)
-    var floor: BigRational?
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "ε_model: `certified` (the default) computes the model's certified floor from its final norm and output head, as `perplexed model floor` prints it; a number (exact, in (0, 1)) is taken as given; `none` predicts no bound and no n′.",
+        valueName: "certified|none|VALUE"), transform: FloorChoice.init)
+    var floor: FloorChoice = .certified
 
     @Option(parsing: .unconditional, help: "Comma-separated gaps ξ > 0 for which n′ is predicted.", transform: exactNumberList)
     var xi: [BigRational] = LemmaTestConfiguration().xis
@@ -71,7 +73,8 @@ struct LemmaTestCommand: ParsableCommand {
     @Option(help: "Also write the report (in --format) to this file.")
     var out: String?
 
-    var settings: LemmaTestConfiguration {
+    /// The settings with ε_model = `floor` (a given value is checked in `validate()`).
+    func settings(floor: BigRational?) -> LemmaTestConfiguration {
         LemmaTestConfiguration(
             lengths: lengths, calibrationPairs: calibrationPairs, testPairs: testPairs, calibrationSeed: seed,
             testSeed: testSeed ?? (seed &+ 1), onesProbability: onesProbability, floor: floor, xis: xi)
@@ -79,10 +82,17 @@ struct LemmaTestCommand: ParsableCommand {
 
     func validate() throws {
         if let out { try requireFileName(out, "--out") }
-        try flagged(renaming: ["xis": "xi", "calibrationSeed": "seed"]) { try settings.validate() }
+        let given: BigRational? = if case .value(let v) = floor { v } else { nil }
+        try flagged(renaming: ["xis": "xi", "calibrationSeed": "seed"]) { try settings(floor: given).validate() }
     }
 
     func run() throws {
+        let epsilon: BigRational?
+        switch floor {
+        case .value(let v): epsilon = v
+        case .none: epsilon = nil
+        case .certified: epsilon = try certifiedFloor()
+        }
         var (model, prompting) = try source.load()
         for n in lengths {
             try checkLength(n, model: model, prompting: prompting, flag: "--lengths")
@@ -90,7 +100,7 @@ struct LemmaTestCommand: ParsableCommand {
         try announceCopyCost(&model, prompting: prompting, lengths: lengths, pairs: calibrationPairs + testPairs, flag: "--lengths")
         let status = StatusLine(clearing: String(repeating: " ", count: 50) + "\r")
         // Stages always; pair steps about every 5 % (a thousand lines in a log say nothing more).
-        let test = try LemmaTest.run(model: &model, prompting: prompting, configuration: settings) { p in
+        let test = try LemmaTest.run(model: &model, prompting: prompting, configuration: settings(floor: epsilon)) { p in
             if p.level == .stage || p.completed % max(1, p.total / 20) == 0 { status.show(p) }
         }
         status.finish()
@@ -102,5 +112,48 @@ struct LemmaTestCommand: ParsableCommand {
         }
         if let out { try write(rendered, to: out, flag: "--out") }
         print(rendered, terminator: "")
+    }
+
+    /// ε for the float32 model: the lower end of the certified ε_model (a floor of the
+    /// exact-arithmetic model), lowered by e^(−slack) for the float32 forward pass's rounding
+    /// (Proofs/model-floor.md; the slack is a first-order bound, which the report says).
+    func certifiedFloor() throws -> BigRational {
+        let report: ModelFloorReport
+        do { report = try ModelFloorReport.run(source.source) } catch { throw CommandFailure(source.flag, error) }
+        let slack = try Interval(BigRational(-report.floor.float32Slack), precision: 128)
+        guard let floor = report.floor.floor.lower.exactRational, let factor = Interval.exp(slack).lower.exactRational,
+              floor > 0 else {
+            throw CommandFailure("\(source.flag): the certified floor of this model is not a positive number")
+        }
+        FileHandle.standardError.write(Data(("ε_model ≥ \(floor.briefText) (certified, `perplexed model floor`); with the float32 slack of "
+            + "\(String(format: "%.3g", report.floor.float32Slack)) nats, ε = \((floor * factor).briefText)\n").utf8))
+        return floor * factor
+    }
+}
+
+/// What `lemma-test --floor` names.
+enum FloorChoice: Equatable, CustomStringConvertible {
+    /// The model's certified floor, computed from its weights.
+    case certified
+    /// No floor: no bound and no n′ are predicted.
+    case none
+    /// A floor given on the command line.
+    case value(BigRational)
+
+    init(_ text: String) throws {
+        switch text {
+        case "certified": self = .certified
+        case "none": self = .none
+        default: self = .value(try exactNumber(text))
+        }
+    }
+
+    /// The option's text.
+    var description: String {
+        switch self {
+        case .certified: "certified"
+        case .none: "none"
+        case .value(let v): v.briefText
+        }
     }
 }

@@ -28,10 +28,14 @@ struct ModelSourceOptions: ParsableArguments {
         if let model { try requireFileName(model, "--model") }
     }
 
+    /// The file named, and what kind of model it holds.
+    var source: CopyModelSource { model.map { .gemma(path: $0) } ?? .checkpoint(path: checkpoint ?? "") }
+
+    /// The option that names the file, for error messages.
+    var flag: String { model == nil ? "--checkpoint" : "--model" }
+
     /// Loads the model and the way it is asked to copy.
     func load() throws -> (model: CopyModel, prompting: any CopyPrompting) {
-        let source: CopyModelSource = model.map { .gemma(path: $0) } ?? .checkpoint(path: checkpoint ?? "")
-        let flag = model == nil ? "--checkpoint" : "--model"
         do {
             return try CopyModel.load(source, weights: weights ?? .quantised)
         } catch .unreadable(let path, let reason) where reason.contains(path) {

@@ -126,8 +126,10 @@ import Testing
         #expect((json["calibration"] as? [[String: Any]])?.map { $0["pairs"] as? Int } == [3, 3])
         let csv = try CLI.run(arguments + ["--format", "csv"])
         #expect(csv.status == 0 && csv.stdout.hasPrefix("N,calibration pairs,alphas copied (calibration),eta(N)"))
-        let none = try CLI.run(["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8", "--calibration-pairs", "2", "--test-pairs", "2"])
-        #expect(none.status == 0 && none.stdout.contains("the floor is unknown"), "\(none.stderr)")
+        // By default ε is the model's certified floor (`model floor`), lowered by its float32 slack.
+        let certified = try CLI.run(["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8", "--calibration-pairs", "2", "--test-pairs", "2"])
+        #expect(certified.status == 0 && certified.stderr.contains("(certified, `perplexed model floor`)"), "\(certified.stderr)")
+        #expect(!certified.stdout.contains("the floor is unknown") && certified.stdout.contains("ε_model = about"))
     }
 
     @Test("parity-study writes its files and correlations") func parity() throws {
