@@ -55,8 +55,15 @@ public struct PackedRows: Sendable {
     public func multiplyPart(by w: UnsafePointer<Float>, rowStride ldw: Int, rows n: Int,
                              into y: UnsafeMutablePointer<Float>, rowStride ldy: Int,
                              scratch: UnsafeMutablePointer<Float>) {
+        product(rows: 0..<rows, by: w, rowStride: ldw, rows: n, into: y, rowStride: ldy, scratch: scratch)
+    }
+
+    /// The rows `xRows` of y = x · Wᵀ (`xRows` starting on a sliver of x), on the calling thread.
+    private func product(rows xRows: Range<Int>, by w: UnsafePointer<Float>, rowStride ldw: Int, rows n: Int,
+                         into y: UnsafeMutablePointer<Float>, rowStride ldy: Int, scratch: UnsafeMutablePointer<Float>) {
         let status = packed.withUnsafeBufferPointer {
-            perplexed_packed_product(InstructionSet.avx512.c, $0.baseAddress, rows, w, ldw, n, columns, y, ldy, scratch)
+            perplexed_packed_product(InstructionSet.avx512.c, $0.baseAddress.map { $0 + xRows.lowerBound * columns }, xRows.count,
+                                     w, ldw, n, columns, y + xRows.lowerBound * ldy, ldy, scratch)
         }
         precondition(status == 0, "perplexed_packed_product: bad sizes")
     }
@@ -79,12 +86,8 @@ public struct PackedRows: Sendable {
                     multiplyPart(by: w + j0 * ldw, rowStride: ldw, rows: j1 - j0, into: y + j0, rowStride: ldy,
                                  scratch: s + part * width)
                 } else {
-                    let i0 = r.lowerBound * xRows, i1 = min(rows, r.upperBound * xRows)
-                    let status = packed.withUnsafeBufferPointer {
-                        perplexed_packed_product(InstructionSet.avx512.c, $0.baseAddress! + i0 * columns, i1 - i0, w, ldw,
-                                                 n, columns, y + i0 * ldy, ldy, s + part * width)
-                    }
-                    precondition(status == 0, "perplexed_packed_product: bad sizes")
+                    product(rows: (r.lowerBound * xRows)..<min(rows, r.upperBound * xRows), by: w, rowStride: ldw, rows: n,
+                            into: y, rowStride: ldy, scratch: s + part * width)
                 }
             }
         }
