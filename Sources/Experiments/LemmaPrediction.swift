@@ -5,13 +5,25 @@ import PerplexityTheory
 import Reporting
 import Witnesses
 
+/// Which base strings α_N a Lemma 3.1 test draws (``LemmaTestConfiguration/base``).
+public enum LemmaBaseStrings: Sendable, Equatable {
+    /// Each bit of α is 1 with this probability, independently (1/2: uniform random bitstrings).
+    /// Calibration and test share no string, α or β.
+    case random(onesProbability: Double)
+    /// α_N = 0…0 for every pair (Fig. 2's base string, the only one the default copy
+    /// Transformer copies past its training length). Calibration and test share α and differ
+    /// in their flipped positions: no β is in both.
+    case zeros
+}
+
 /// The settings of a Lemma 3.1 prediction test (``LemmaTest``).
 ///
-/// Base strings: each bit of α is 1 with probability `onesProbability` (1/2: uniform random
-/// bitstrings), independently; the flipped position j is uniform in 1…N. Calibration draws from
+/// Base strings: `base`; the flipped position j is uniform in the class
+/// ⌊`flipsAfter`·N⌋ + 1 … N (all of 1…N by default). Calibration draws from
 /// `SeededGenerator(seed:)` with `calibrationSeed`, the test from `testSeed`, one generator per
-/// length (seeded with the seed and N), and the test refuses every pair whose α or β was
-/// copied in calibration at that length (the draws are disjoint as strings, not only as seeds).
+/// length (seeded with the seed and N), and the test refuses every pair whose β (and, for random
+/// base strings, whose α) was copied in calibration at that length: the draws are disjoint as
+/// strings, not only as seeds.
 public struct LemmaTestConfiguration: Sendable, Equatable {
     /// Lengths N, in increasing order, each calibrated and tested. Default: 16, 32, 64, 128, 256.
     public var lengths: [Int]
@@ -23,8 +35,12 @@ public struct LemmaTestConfiguration: Sendable, Equatable {
     public var calibrationSeed: UInt64
     /// Seed of the test draws (seed B, different from A). Default: 2.
     public var testSeed: UInt64
-    /// The probability of a 1 in each bit of α, in (0, 1). Default: 1/2.
-    public var onesProbability: Double
+    /// The base strings. Default: uniform random bits.
+    public var base: LemmaBaseStrings
+    /// The flipped positions j form the class ⌊flipsAfter·N⌋ + 1 … N, flipsAfter in [0, 1).
+    /// Default 0: every position, as Lemma 3.1 states it; 1/2 restricts the lemma (and its
+    /// prediction) to flips in the second half.
+    public var flipsAfter: Double
     /// ε_model: a certified lower bound on every probability the model gives, on any input
     /// (exact, in (0, 1)); nil when none is known, and then no bound and no n′ are predicted.
     public var floor: BigRational?
@@ -36,7 +52,7 @@ public struct LemmaTestConfiguration: Sendable, Equatable {
     /// A test over `lengths` with `calibrationPairs` and `testPairs` pairs per length.
     public init(
         lengths: [Int] = [16, 32, 64, 128, 256], calibrationPairs: Int = 100, testPairs: Int = 100,
-        calibrationSeed: UInt64 = 1, testSeed: UInt64 = 2, onesProbability: Double = 0.5,
+        calibrationSeed: UInt64 = 1, testSeed: UInt64 = 2, base: LemmaBaseStrings = .random(onesProbability: 0.5), flipsAfter: Double = 0,
         floor: BigRational? = nil, xis: [BigRational] = [try! BigRational(1, 10), try! BigRational(1, 20)], precision: Int = 128
     ) {
         self.lengths = lengths
@@ -44,7 +60,8 @@ public struct LemmaTestConfiguration: Sendable, Equatable {
         self.testPairs = testPairs
         self.calibrationSeed = calibrationSeed
         self.testSeed = testSeed
-        self.onesProbability = onesProbability
+        self.base = base
+        self.flipsAfter = flipsAfter
         self.floor = floor
         self.xis = xis
         self.precision = precision
@@ -52,6 +69,20 @@ public struct LemmaTestConfiguration: Sendable, Equatable {
 
     /// The largest number of pairs per length, calibration or test.
     public static let pairLimit = 100_000
+
+    /// The class of flipped positions at length N: ⌊flipsAfter·N⌋ + 1 … N.
+    public func flips(length n: Int) -> ClosedRange<Int> {
+        Swift.min(n, Int((flipsAfter * Double(n)).rounded(.down)) + 1)...n
+    }
+
+    /// How the report names the base strings and flips.
+    public var drawDescription: String {
+        let bases = switch base {
+        case .random(let ρ): "random base strings α (each bit 1 with probability \(ρ))"
+        case .zeros: "α_N = 0…0 (shared by calibration and test; their flipped positions differ)"
+        }
+        return bases + (flipsAfter == 0 ? ", flips at every position" : ", flips j > ⌊\(flipsAfter)·N⌋ only")
+    }
 
     /// Throws the first field outside its range.
     public func validate() throws(ConfigurationError) {
@@ -61,7 +92,8 @@ public struct LemmaTestConfiguration: Sendable, Equatable {
         try ConfigurationError.require((1...Self.pairLimit).contains(calibrationPairs), "calibrationPairs", "must be in 1…\(Self.pairLimit)", calibrationPairs)
         try ConfigurationError.require((1...Self.pairLimit).contains(testPairs), "testPairs", "must be in 1…\(Self.pairLimit)", testPairs)
         try ConfigurationError.require(calibrationSeed != testSeed, "testSeed", "must differ from the calibration seed", testSeed)
-        try ConfigurationError.require(onesProbability > 0 && onesProbability < 1, "onesProbability", "must be in (0, 1)", onesProbability)
+        if case .random(let ρ) = base { try ConfigurationError.require(ρ > 0 && ρ < 1, "onesProbability", "must be in (0, 1)", ρ) }
+        try ConfigurationError.require(flipsAfter >= 0 && flipsAfter < 1, "flipsAfter", "must be in [0, 1)", flipsAfter)
         if let floor { try ConfigurationError.require(floor > 0 && floor < 1, "floor", "must be in (0, 1)", floor.briefText) }
         try ConfigurationError.require(!xis.isEmpty, "xis", "must list at least one gap", "none")
         if let bad = xis.first(where: { $0 <= 0 }) { try ConfigurationError.require(false, "xis", element: "gap", "must be > 0", bad.briefText) }
@@ -177,7 +209,8 @@ public struct LemmaPredictionRecord: Sendable {
     public let lengths: [LemmaLengthPrediction]
     /// Per ξ.
     public let thresholds: [LemmaThresholdPrediction]
-    /// The strings copied in calibration at each length (α and β), which the test must avoid.
+    /// The strings copied in calibration at each length, which the test must avoid: α and β
+    /// for random base strings, β only when every pair shares α = 0…0.
     public let calibrationStrings: [Int: Set<[Int]>]
 }
 
@@ -199,6 +232,15 @@ public struct LemmaTestPair: Sendable {
     public let withinOwnBound: Bool?
     /// The smallest probability of a target bit over both copies (float32).
     public let smallestProbability: Float
+}
+
+extension LemmaTestPair {
+    /// The outcome of `pair` read off its witness, with the copy prediction made before β was copied.
+    init(pair: LemmaPair, witness w: CopyWitness, copyPredicted: Bool) {
+        self.init(pair: pair, margin: w.alpha.margin, copyPredicted: copyPredicted, copiedAsAlpha: w.betaCopiedAsAlpha, gap: w.certified.gap,
+                  eta: w.certified.eta.upper.double(rounding: .up), withinOwnBound: w.certified.withinBound,
+                  smallestProbability: (w.alpha.targetProbability + w.beta.targetProbability).min() ?? 0)
+    }
 }
 
 /// The test at one length.
@@ -248,29 +290,47 @@ public struct LemmaTest: Sendable {
     public let prediction: LemmaPredictionRecord
     /// What the test found, per length.
     public let outcomes: [LemmaLengthOutcome]
+    /// How the report names the test pairs; nil: fresh pairs drawn from the test seed.
+    public let testDescription: String?
 
     // MARK: Drawing pairs
 
-    /// The pairs at length N from `seed`: `count` pairs with distinct α's, none of whose α or β
-    /// is in `avoiding`. Throws when too few distinct strings exist to find them.
+    /// The pairs at length N from `seed`: `count` pairs with flips in `flips` (default 1…N),
+    /// none of whose β, and for random base strings none of whose α, is in `avoiding`; random
+    /// base strings are distinct, and with ``LemmaBaseStrings/zeros`` the flips are. Throws when
+    /// too few distinct strings exist to find them.
     public static func draw(
-        length n: Int, count: Int, seed: UInt64, onesProbability ρ: Double, avoiding: Set<[Int]> = []
+        length n: Int, count: Int, seed: UInt64, base: LemmaBaseStrings, flips: ClosedRange<Int>? = nil, avoiding: Set<[Int]> = []
     ) throws -> [LemmaPair] {
         var generator = SeededGenerator(seed: seed ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
-        var pairs: [LemmaPair] = [], seen = avoiding
-        var attempts = 0
-        let limit = 50 * count + 1000
-        while pairs.count < count {
-            guard attempts < limit else { throw LemmaTestError.cannotDrawDisjointPairs(length: n, wanted: count, drawn: pairs.count) }
-            attempts += 1
-            let alpha = (0..<n).map { _ in generator.nextUnit() < ρ ? 1 : 0 }
-            let pair = LemmaPair(alpha: alpha, flip: generator.nextInt(in: 1...n))
-            guard !seen.contains(alpha), !seen.contains(pair.beta) else { continue }
-            seen.insert(alpha)
-            seen.insert(pair.beta)
-            pairs.append(pair)
+        let flips = flips ?? 1...n
+        precondition(flips.lowerBound >= 1 && flips.upperBound <= n, "flips must lie in 1…N")
+        switch base {
+        case .zeros:
+            // Without replacement: the class shuffled (Fisher–Yates on our own generator, so a
+            // seed replays on every Swift version), skipping β's to avoid.
+            let alpha = Array(repeating: 0, count: n)
+            var order = Array(flips)
+            for i in order.indices.dropLast() { order.swapAt(i, generator.nextInt(in: i...(order.count - 1))) }
+            let pairs = order.lazy.map { LemmaPair(alpha: alpha, flip: $0) }.filter { !avoiding.contains($0.beta) }.prefix(count)
+            guard pairs.count == count else { throw LemmaTestError.cannotDrawDisjointPairs(length: n, wanted: count, drawn: pairs.count) }
+            return Array(pairs)
+        case .random(let ρ):
+            var pairs: [LemmaPair] = [], seen = avoiding
+            var attempts = 0
+            let limit = 50 * count + 1000
+            while pairs.count < count {
+                guard attempts < limit else { throw LemmaTestError.cannotDrawDisjointPairs(length: n, wanted: count, drawn: pairs.count) }
+                attempts += 1
+                let alpha = (0..<n).map { _ in generator.nextUnit() < ρ ? 1 : 0 }
+                let pair = LemmaPair(alpha: alpha, flip: generator.nextInt(in: flips))
+                guard !seen.contains(alpha), !seen.contains(pair.beta) else { continue }
+                seen.insert(alpha)
+                seen.insert(pair.beta)
+                pairs.append(pair)
+            }
+            return pairs
         }
-        return pairs
     }
 
     // MARK: The three steps
@@ -285,8 +345,11 @@ public struct LemmaTest: Sendable {
         return try lengths.map { n in
             progress(ExperimentProgress(.stage, "calibration at N = \(n)"))
             var etas: [Double] = [], margins: [Double] = []
+            var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
             for pair in pairs[n] ?? [] {
-                let w = try copyWitness(model: &model, prompting: prompting, alpha: pair.alpha, flip: pair.flip, precision: precision)
+                let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
+                alphaCopy = alpha
+                let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)
                 etas.append(w.certified.eta.upper.double(rounding: .up))
                 margins.append(w.alpha.margin)
                 done += 1
@@ -352,16 +415,15 @@ public struct LemmaTest: Sendable {
             let seen = prediction.calibrationStrings[n] ?? []
             progress(ExperimentProgress(.stage, "test at N = \(n)"))
             var results: [LemmaTestPair] = []
+            var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
             for pair in pairs[n] ?? [] {
                 for s in [pair.alpha, pair.beta] where seen.contains(s) { throw LemmaTestError.notDisjoint(length: n, bits: WitnessReport.bits(s)) }
-                let alpha = try greedyCopy(pair.alpha, model: &model, prompting: prompting)
+                let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
+                alphaCopy = alpha
                 let margin = alpha.margin
                 let predicted = p.eta < margin  // recorded before β is copied
                 let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)
-                let smallest = (w.alpha.targetProbability + w.beta.targetProbability).min() ?? 0
-                results.append(LemmaTestPair(
-                    pair: pair, margin: margin, copyPredicted: predicted, copiedAsAlpha: w.betaCopiedAsAlpha, gap: w.certified.gap,
-                    eta: w.certified.eta.upper.double(rounding: .up), withinOwnBound: w.certified.withinBound, smallestProbability: smallest))
+                results.append(LemmaTestPair(pair: pair, witness: w, copyPredicted: predicted))
                 done += 1
                 progress(ExperimentProgress(.step, "test pair \(done)/\(total) (N = \(n))", completed: done, total: total))
             }
@@ -380,10 +442,11 @@ public struct LemmaTest: Sendable {
         // before any copy runs; the test pairs are not looked at until the prediction is made.
         var calibrationPairs: [Int: [LemmaPair]] = [:], testPairs: [Int: [LemmaPair]] = [:], strings: [Int: Set<[Int]>] = [:]
         for n in c.lengths {
-            let pairs = try draw(length: n, count: c.calibrationPairs, seed: c.calibrationSeed, onesProbability: c.onesProbability)
+            let pairs = try draw(length: n, count: c.calibrationPairs, seed: c.calibrationSeed, base: c.base, flips: c.flips(length: n))
             calibrationPairs[n] = pairs
-            strings[n] = Set(pairs.flatMap { [$0.alpha, $0.beta] })
-            testPairs[n] = try draw(length: n, count: c.testPairs, seed: c.testSeed, onesProbability: c.onesProbability, avoiding: strings[n] ?? [])
+            // With α = 0…0 for every pair, only the β's are calibration's own.
+            strings[n] = Set(pairs.flatMap { c.base == .zeros ? [$0.beta] : [$0.alpha, $0.beta] })
+            testPairs[n] = try draw(length: n, count: c.testPairs, seed: c.testSeed, base: c.base, flips: c.flips(length: n), avoiding: strings[n] ?? [])
         }
         let calibration = try calibrate(model: &model, prompting: prompting, pairs: calibrationPairs, lengths: c.lengths, precision: c.precision, progress: progress)
         let prediction = try predict(calibration: calibration, floor: c.floor, xis: c.xis, calibrationStrings: strings, precision: c.precision)
@@ -393,11 +456,15 @@ public struct LemmaTest: Sendable {
     }
 
     /// A test from its parts (built by the three steps).
-    public init(configuration: LemmaTestConfiguration, calibration: [LemmaCalibration], prediction: LemmaPredictionRecord, outcomes: [LemmaLengthOutcome]) {
+    /// `testDescription` names the test pairs in the summary when they were not drawn from the
+    /// test seed (a copy sweep tests its own witnesses).
+    public init(configuration: LemmaTestConfiguration, calibration: [LemmaCalibration], prediction: LemmaPredictionRecord, outcomes: [LemmaLengthOutcome],
+                testDescription: String? = nil) {
         self.configuration = configuration
         self.calibration = calibration
         self.prediction = prediction
         self.outcomes = outcomes
+        self.testDescription = testDescription
     }
 
     // MARK: Verdicts
@@ -480,15 +547,18 @@ public struct LemmaTest: Sendable {
         let floorText = prediction.floor.map { "ε_model = \($0.briefText)" } ?? "no ε_model (the floor is unknown, so no bound and no n′ were predicted)"
         let etas = prediction.lengths.map { "η(\($0.length)) = \(Self.format($0.eta))" }.joined(separator: ", ")
         let margins = prediction.lengths.map { "m(\($0.length)) = \(Self.format($0.margin))" }.joined(separator: ", ")
+        let counts = calibration.map(\.pairs)
+        let pairCounts = Set(counts).count <= 1 ? "\(counts.first ?? 0)" : zip(calibration, counts).map { "\($1) at N = \($0.length)" }.joined(separator: ", ")
         var text = "From the margins \(margins) (smallest p(α_k) − 1/2 on each calibration α's own greedy copy), \(floorText) and \(etas) "
-            + "(largest certified L∞ distance over \(c.calibrationPairs) calibration pairs per length, seed \(c.calibrationSeed), bits 1 with probability \(c.onesProbability); no curve fitted), Lemma 3.1 predicted: "
+            + "(largest certified L∞ distance over \(pairCounts) calibration pairs per length, seed \(c.calibrationSeed), \(c.drawDescription); no curve fitted), Lemma 3.1 predicted: "
         let copies = prediction.lengths.filter(\.copyPredicted).map(\.length)
         text += copies.isEmpty ? "at no tested length does η(N) fall below m(N), so the lemma predicts no miscopy there" : "β_N copied as α_N at N ∈ {\(copies.map(String.init).joined(separator: ", "))}"
         for t in prediction.thresholds where prediction.floor != nil {
             text += "; for ξ = \(t.xi.briefText), n′ = \(t.gridThreshold.map(String.init) ?? "none") on the grid"
             if let l = t.lemma { text += " and \(l.threshold) in the lemma's explicit form" }
         }
-        text += ". On \(c.testPairs) fresh pairs per length (seed \(c.testSeed), no string shared with calibration), each test pair's copy was predicted from its own α's margin before β ran: "
+        text += ". On " + (testDescription ?? "\(c.testPairs) fresh pairs per length (seed \(c.testSeed), no string shared with calibration)")
+            + ", each test pair's copy was predicted from its own α's margin before β ran: "
         let parts = outcomes.map { o -> String in
             var s = "N = \(o.prediction.length): \(o.covered.count) predicted, \(o.pairs.filter(\.copiedAsAlpha).count) copied as α"
             if o.copyFailures > 0 { s += ", \(o.copyFailures) predicted but NOT copied as α" }
@@ -512,7 +582,9 @@ public struct LemmaTest: Sendable {
             ("configuration", .object([
                 ("lengths", .array(c.lengths.map { .number("\($0)") })), ("calibration_pairs", .number("\(c.calibrationPairs)")),
                 ("test_pairs", .number("\(c.testPairs)")), ("calibration_seed", .string("\(c.calibrationSeed)")), ("test_seed", .string("\(c.testSeed)")),
-                ("ones_probability", .double(c.onesProbability)), ("floor", c.floor.map { .string($0.decimalText) } ?? .null),
+                ("base", .string(c.base == .zeros ? "zeros" : "random")),
+                ("ones_probability", { if case .random(let ρ) = c.base { .double(ρ) } else { .null } }()),
+                ("flips_after", .double(c.flipsAfter)), ("floor", c.floor.map { .string($0.decimalText) } ?? .null),
                 ("xis", .array(c.xis.map { .string($0.decimalText) })),
             ])),
             ("calibration", .array(calibration.map { k in .object([

@@ -42,6 +42,19 @@ extension OutputHead {
     }
 }
 
+extension ProbabilityFloor {
+    /// ε for Lemma 3.1 predictions on the float32 model: the lower end of the certified floor
+    /// (a floor of the exact-arithmetic model), lowered by e^(−slack) for the float32 forward
+    /// pass's rounding. The slack is a first-order bound, not certified (Proofs/model-floor.md).
+    public func float32Epsilon() throws -> BigRational {
+        let factor = Interval.exp(try Interval(BigRational(-float32Slack), precision: 128))
+        guard let floor = floor.lower.exactRational, let scale = factor.lower.exactRational, floor > 0 else {
+            throw ProbabilityFloorError.invalidHead("the certified floor is not a positive number")
+        }
+        return floor * scale
+    }
+}
+
 /// `perplexed model floor`: the certified floor ε_model of a model, from its final norm and
 /// output head (`ProbabilityFloor` (Witnesses)), with what was read and how long it took.
 public struct ModelFloorReport: Sendable {

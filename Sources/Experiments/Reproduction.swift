@@ -34,6 +34,11 @@ public struct ReproductionConfiguration: Sendable {
     public var copyLengths: [Int]
     /// Lengths of the Gemma witnesses: 16…1024, 16 and 32 when quick.
     public var gemmaLengths: [Int]
+    /// Calibration pairs per length for the Lemma 3.1 prediction of the copy model's witnesses
+    /// (``CopySweepPrediction``, 1…1000). Default: 10.
+    public var copyCalibrationPairs: Int
+    /// The same for Gemma's witnesses, each a Gemma copy (1…1000). Default: 3.
+    public var gemmaCalibrationPairs: Int
     /// The temperature sweep: ``TemperatureSweepConfiguration``'s defaults, or its quick settings.
     public var temperature: TemperatureSweepConfiguration
     /// The parity study: ``ParityStudyConfiguration``'s defaults, or its quick settings.
@@ -54,6 +59,8 @@ public struct ReproductionConfiguration: Sendable {
         copyEvaluationStrings = 64
         copyLengths = quick ? [16, 32, 64, 128, 256, 512] : [16, 32, 64, 128, 256, 512, 1024]
         gemmaLengths = quick ? [16, 32] : [16, 32, 64, 128, 256, 512, 1024]
+        copyCalibrationPairs = 10
+        gemmaCalibrationPairs = 3
         temperature = quick ? .quick(seed: seed) : TemperatureSweepConfiguration(seed: seed)
         parity = quick ? .quick(seed: seed) : ParityStudyConfiguration(seed: seed)
         positionSchemes = !quick
@@ -65,8 +72,8 @@ public struct ReproductionConfiguration: Sendable {
         try ConfigurationError.require(!directory.isEmpty, "directory", "must name a directory", "an empty value")
         try ConfigurationError.require((1...100_000_000).contains(copySteps), "copySteps", "must be in 1…100000000", copySteps)
         try ConfigurationError.require((1...1_000_000).contains(copyEvaluationStrings), "copyEvaluationStrings", "must be in 1…1000000", copyEvaluationStrings)
-        try CopySweepConfiguration(lengths: copyLengths).validate()
-        try CopySweepConfiguration(lengths: gemmaLengths).validate()
+        try CopySweepConfiguration(lengths: copyLengths, prediction: CopySweepPrediction(calibrationPairs: copyCalibrationPairs)).validate()
+        try CopySweepConfiguration(lengths: gemmaLengths, prediction: CopySweepPrediction(calibrationPairs: gemmaCalibrationPairs)).validate()
         try temperature.validate()
         try parity.validate()
         try ConfigurationError.require((1...100_000_000).contains(proverBoxes), "proverBoxes", "must be in 1…100000000", proverBoxes)
@@ -251,12 +258,16 @@ public struct Reproduction: Sendable {
         return CopyRun(model: trainer.model, accuracy: Double(correct) / Double(total), seconds: seconds)
     }
 
-    /// The α_N/β_N witnesses of the copy model at ``ReproductionConfiguration/copyLengths`` and the
-    /// verdict on Lemma 3.1: β_N copied as α_N from N = 64 on, a shrinking gap, every witness within the bound.
+    /// The α_N/β_N witnesses of the copy model at ``ReproductionConfiguration/copyLengths``, each
+    /// predicted first from calibration and the model's certified floor (``CopySweepPrediction``),
+    /// and the verdict on Lemma 3.1: β_N copied as α_N from N = 64 on, a shrinking gap, every
+    /// witness within the bound from its own ε and η.
     public func copySections(_ copy: CopyRun, progress: (ExperimentProgress) -> Void = { _ in }) throws -> [ReportSection] {
         var model = TransformerLanguageModel(copy.model)
-        let sweep = try CopySweep.run(model: &model, prompting: BitCopyPrompting(), configuration: CopySweepConfiguration(lengths: configuration.copyLengths),
-                                      progress: progress)
+        let floor = try ProbabilityFloor(head: OutputHead(transformer: copy.model)).float32Epsilon()
+        let prediction = CopySweepPrediction(calibrationPairs: configuration.copyCalibrationPairs, seed: configuration.seed, floor: floor)
+        let sweep = try CopySweep.run(model: &model, prompting: BitCopyPrompting(),
+                                      configuration: CopySweepConfiguration(lengths: configuration.copyLengths, prediction: prediction), progress: progress)
         let witnesses = sweep.witnesses
         let failing = witnesses.filter { $0.betaCopiedAsAlpha }.map(\.length)
         let long = witnesses.filter { $0.length >= 64 }
@@ -269,12 +280,13 @@ public struct Reproduction: Sendable {
             + "|pplx(α_N) − pplx(β_N)| " + (shrinking ? "shrinks" : "does not shrink monotonically") + " from N = 64 on ("
             + gaps.map { String(format: "%.3g", $0) }.joined(separator: ", ") + "), and every witness lies "
             + (bounded ? "within" : "OUTSIDE") + " the corrected Lemma 3.1 bound, computed with each witness's own ε and certified η "
-            + "(a consistency check of the measurement, not an independent prediction: both come from the copy the bound is checked on)."
+            + "(a consistency check of the measurement, not an independent prediction: both come from the copy the bound is checked on). "
+            + "As a prediction (the table's last columns): " + (sweep.lemma?.summary() ?? "not run.")
         return [ReportSection(
             title: "Copy witnesses α_N/β_N on a small CPE Transformer (Lemma 3.1, Fig. 2 top)",
             claim: "For a confident copy model, from some length on, a one-bit change β_N of α_N is not copied (the model emits α_N) while |pplx(α_N) − pplx(β_N)| becomes arbitrarily small.",
             measured: measured, agreement: lemmaHolds && bounded ? .agrees : (bounded ? .partly : .differs),
-            tables: [sweep.table()],
+            tables: [sweep.table()] + (sweep.lemma.map { [$0.thresholdTable()] } ?? []),
             figures: [("fig2-copy.svg", sweep.figure(title: "Copy witnesses on the toy Transformer (Fig. 2, top)").svg())])]
     }
 
@@ -293,8 +305,10 @@ public struct Reproduction: Sendable {
         var model = GemmaLanguageModel(loaded)
         let prompting = try FewShotCopyPrompting(model: loaded)
         let lengths = configuration.gemmaLengths
-        let sweep = try CopySweep.run(model: &model, prompting: prompting, configuration: CopySweepConfiguration(lengths: lengths, precision: 64)) {
-            progress(ExperimentProgress(.step, "Gemma witness N = \(lengths[$0.completed])", completed: $0.completed, total: $0.total))
+        let floor = try ModelFloorReport.run(.gemma(path: path)).floor.float32Epsilon()
+        let prediction = CopySweepPrediction(calibrationPairs: configuration.gemmaCalibrationPairs, seed: configuration.seed, floor: floor)
+        let sweep = try CopySweep.run(model: &model, prompting: prompting, configuration: CopySweepConfiguration(lengths: lengths, precision: 64, prediction: prediction)) {
+            progress(ExperimentProgress($0.level, "Gemma: " + $0.message, completed: $0.completed, total: $0.total))
         }
         let witnesses = sweep.witnesses
         let failing = witnesses.filter(\.betaCopiedAsAlpha).map(\.length)
@@ -309,11 +323,12 @@ public struct Reproduction: Sendable {
             + "α_N = 0…0 is copied correctly for N ∈ {\(alphaCopied.map(String.init).joined(separator: ", "))} of {\(lengths.map(String.init).joined(separator: ", "))}; "
             + "β_N is copied as α_N for N ∈ {\(failing.map(String.init).joined(separator: ", "))}; "
             + "\(stops) premature newline or end-of-text predictions; every witness is "
-            + (bounded ? "within" : "OUTSIDE") + " the corrected Lemma 3.1 bound with its own ε and η (where its hypotheses hold; a consistency check, not a prediction). Probabilities are over the full vocabulary; the table's restricted columns are in the JSON of `perplexed witness --model`."
+            + (bounded ? "within" : "OUTSIDE") + " the corrected Lemma 3.1 bound with its own ε and η (where its hypotheses hold; a consistency check, not a prediction). Probabilities are over the full vocabulary; the table's restricted columns are in the JSON of `perplexed witness --model`. "
+            + "As a prediction (the table's last columns): " + (sweep.lemma?.summary() ?? "not run.")
         let agreement: Agreement = !bounded ? .differs
             : (!predicted.isEmpty && predicted.allSatisfy(failing.contains) ? .agrees : (failing.isEmpty ? .differs : .partly))
         return ReportSection(title: title, claim: claim, measured: measured, agreement: agreement,
-                             tables: [sweep.table()],
+                             tables: [sweep.table()] + (sweep.lemma.map { [$0.thresholdTable()] } ?? []),
                              figures: [("fig2-gemma.svg", sweep.figure(title: "Copy witnesses on Gemma 3 (Fig. 2, bottom)").svg())])
     }
 

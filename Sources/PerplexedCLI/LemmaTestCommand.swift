@@ -15,7 +15,8 @@ struct LemmaTestCommand: ParsableCommand {
             with one bit flipped) is copied as α_N and |pplx(α_N) − pplx(β_N)| <= \
             (−log ε)/N + 2η(N − 1)/N. Here the lemma is used as a prediction:
 
-            1. Calibration (--seed): per length N, --calibration-pairs random pairs (α, j). m(N) \
+            1. Calibration (--seed): per length N, --calibration-pairs pairs (α, j) (--base-strings, \
+            --flips-after). m(N) \
             is the smallest p(α_k) − 1/2 over each α's own greedy copy; η(N) the largest \
             certified L∞ distance between α's and β's distributions at the same copy step.
             2. Prediction, recorded before any test pair runs: β copied as α where η(N) < m; the \
@@ -35,6 +36,7 @@ struct LemmaTestCommand: ParsableCommand {
             Examples:
               perplexed lemma-test --checkpoint runs/copy/final.safetensors
               perplexed lemma-test --checkpoint runs/copy/final.safetensors --ones-probability 0.05 --lengths 16,32,64,128,256,512
+              perplexed lemma-test --checkpoint runs/copy/final.safetensors --base-strings zeros --flips-after 0.5 --lengths 512,768,1024
               perplexed lemma-test --model gemma-3-270m.gguf --lengths 8,16 --calibration-pairs 5 --test-pairs 5
             """
     )
@@ -44,13 +46,7 @@ struct LemmaTestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Comma-separated increasing lengths N (each in 1…524287, and short enough for the model).", transform: integerList)
     var lengths: [Int] = LemmaTestConfiguration().lengths
 
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "ε_model: `certified` (the default) computes the model's certified floor from its final norm and output head, as `perplexed model floor` prints it; a number (exact, in (0, 1)) is taken as given; `none` predicts no bound and no n′.",
-        valueName: "certified|none|VALUE"), transform: FloorChoice.init)
-    var floor: FloorChoice = .certified
-
-    @Option(parsing: .unconditional, help: "Comma-separated gaps ξ > 0 for which n′ is predicted.", transform: exactNumberList)
-    var xi: [BigRational] = LemmaTestConfiguration().xis
+    @OptionGroup var prediction: LemmaPredictionOptions
 
     @Option(parsing: .unconditional, help: "Calibration pairs per length (1…\(LemmaTestConfiguration.pairLimit)).")
     var calibrationPairs: Int = 100
@@ -64,8 +60,16 @@ struct LemmaTestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the test draws (default: --seed + 1; must differ from --seed).")
     var testSeed: UInt64?
 
-    @Option(parsing: .unconditional, help: "Probability of a 1 in each bit of α, in (0, 1): 0.5 draws uniform bitstrings, a small value strings of mostly zeros (like Fig. 2's α = 0…0).")
-    var onesProbability: Double = 0.5
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Base strings α: `random` draws each bit 1 with probability --ones-probability, and calibration and test share no string; `zeros` takes α = 0…0 (Fig. 2's base string) for every pair, and calibration and test flip different positions.",
+        valueName: "random|zeros"), transform: BaseStringsChoice.init)
+    var baseStrings: BaseStringsChoice = .random
+
+    @Option(parsing: .unconditional, help: "With --base-strings random: the probability of a 1 in each bit of α, in (0, 1); 0.5 draws uniform bitstrings.")
+    var onesProbability: Double?
+
+    @Option(parsing: .unconditional, help: "Flip only positions j > ⌊F·N⌋, F in [0, 1): 0 (the default) flips anywhere, as Lemma 3.1 states it; 0.5 restricts calibration, prediction and test to flips in the second half.")
+    var flipsAfter: Double = 0
 
     @Option(help: "Output format: text, json, csv, markdown or latex.")
     var format: TableFormat = .text
@@ -77,22 +81,21 @@ struct LemmaTestCommand: ParsableCommand {
     func settings(floor: BigRational?) -> LemmaTestConfiguration {
         LemmaTestConfiguration(
             lengths: lengths, calibrationPairs: calibrationPairs, testPairs: testPairs, calibrationSeed: seed,
-            testSeed: testSeed ?? (seed &+ 1), onesProbability: onesProbability, floor: floor, xis: xi)
+            testSeed: testSeed ?? (seed &+ 1),
+            base: baseStrings == .zeros ? .zeros : .random(onesProbability: onesProbability ?? 0.5), flipsAfter: flipsAfter, floor: floor, xis: prediction.xi)
     }
 
     func validate() throws {
         if let out { try requireFileName(out, "--out") }
-        let given: BigRational? = if case .value(let v) = floor { v } else { nil }
+        if baseStrings == .zeros, let onesProbability {
+            throw ValidationError("--ones-probability applies to --base-strings random only, got \(onesProbability) with --base-strings zeros")
+        }
+        let given: BigRational? = if case .value(let v) = prediction.floor { v } else { nil }
         try flagged(renaming: ["xis": "xi", "calibrationSeed": "seed"]) { try settings(floor: given).validate() }
     }
 
     func run() throws {
-        let epsilon: BigRational?
-        switch floor {
-        case .value(let v): epsilon = v
-        case .none: epsilon = nil
-        case .certified: epsilon = try certifiedFloor()
-        }
+        let epsilon = try source.epsilon(prediction.floor)
         var (model, prompting) = try source.load()
         for n in lengths {
             try checkLength(n, model: model, prompting: prompting, flag: "--lengths")
@@ -113,47 +116,16 @@ struct LemmaTestCommand: ParsableCommand {
         if let out { try write(rendered, to: out, flag: "--out") }
         print(rendered, terminator: "")
     }
-
-    /// ε for the float32 model: the lower end of the certified ε_model (a floor of the
-    /// exact-arithmetic model), lowered by e^(−slack) for the float32 forward pass's rounding
-    /// (Proofs/model-floor.md; the slack is a first-order bound, which the report says).
-    func certifiedFloor() throws -> BigRational {
-        let report: ModelFloorReport
-        do { report = try ModelFloorReport.run(source.source) } catch { throw CommandFailure(source.flag, error) }
-        let slack = try Interval(BigRational(-report.floor.float32Slack), precision: 128)
-        guard let floor = report.floor.floor.lower.exactRational, let factor = Interval.exp(slack).lower.exactRational,
-              floor > 0 else {
-            throw CommandFailure("\(source.flag): the certified floor of this model is not a positive number")
-        }
-        FileHandle.standardError.write(Data(("ε_model ≥ \(floor.briefText) (certified, `perplexed model floor`); with the float32 slack of "
-            + "\(String(format: "%.3g", report.floor.float32Slack)) nats, ε = \((floor * factor).briefText)\n").utf8))
-        return floor * factor
-    }
 }
 
-/// What `lemma-test --floor` names.
-enum FloorChoice: Equatable, CustomStringConvertible {
-    /// The model's certified floor, computed from its weights.
-    case certified
-    /// No floor: no bound and no n′ are predicted.
-    case none
-    /// A floor given on the command line.
-    case value(BigRational)
+/// What `lemma-test --base-strings` names.
+enum BaseStringsChoice: String, Equatable, CustomStringConvertible {
+    case random, zeros
 
     init(_ text: String) throws {
-        switch text {
-        case "certified": self = .certified
-        case "none": self = .none
-        default: self = .value(try exactNumber(text))
-        }
+        guard let choice = Self(rawValue: text) else { throw ValidationError("must be random or zeros, got '\(text)'") }
+        self = choice
     }
 
-    /// The option's text.
-    var description: String {
-        switch self {
-        case .certified: "certified"
-        case .none: "none"
-        case .value(let v): v.briefText
-        }
-    }
+    var description: String { rawValue }
 }

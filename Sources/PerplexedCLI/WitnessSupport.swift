@@ -46,6 +46,33 @@ struct ModelSourceOptions: ParsableArguments {
     }
 }
 
+extension ModelSourceOptions {
+    /// ε for Lemma 3.1 predictions: the model's certified floor lowered for float32 rounding
+    /// (`ProbabilityFloor.float32Epsilon()`), printed on standard error with where it came from.
+    func certifiedFloor() throws -> BigRational {
+        let epsilon: BigRational, report: ModelFloorReport
+        do {
+            report = try ModelFloorReport.run(source)
+            epsilon = try report.floor.float32Epsilon()
+        } catch {
+            throw CommandFailure(flag, error)
+        }
+        let certified = report.floor.floor.lower.exactRational.map(\.briefText) ?? "?"
+        FileHandle.standardError.write(Data(("ε_model ≥ \(certified) (certified, `perplexed model floor`); with the float32 slack of "
+            + "\(String(format: "%.3g", report.floor.float32Slack)) nats, ε = \(epsilon.briefText)\n").utf8))
+        return epsilon
+    }
+
+    /// ε as `--floor` chose it: computed, given, or none.
+    func epsilon(_ choice: FloorChoice) throws -> BigRational? {
+        switch choice {
+        case .value(let v): v
+        case .none: nil
+        case .certified: try certifiedFloor()
+        }
+    }
+}
+
 /// Parses a bit string such as "0010".
 func parseBits(_ text: String) throws -> [Int] {
     guard !text.isEmpty, text.allSatisfy({ $0 == "0" || $0 == "1" }) else {
@@ -61,5 +88,43 @@ func checkLength(_ n: Int, model: CopyModel, prompting: any CopyPrompting, flag:
         try model.checkLength(n, prompting: prompting)
     } catch {
         throw CommandFailure(flag, error)
+    }
+}
+
+/// The options of a Lemma 3.1 prediction that `lemma-test` and `copy-sweep` share: ε and the gaps ξ.
+struct LemmaPredictionOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "ε for the predicted bound: `certified` (the default) is the model's certified floor ε_model from its final norm and output head, as `perplexed model floor` prints it, lowered for float32 rounding; a number (exact, in (0, 1)) is taken as given; `none` predicts no bound and no n′.",
+        valueName: "certified|none|VALUE"), transform: FloorChoice.init)
+    var floor: FloorChoice = .certified
+
+    @Option(parsing: .unconditional, help: "Comma-separated gaps ξ > 0 for which n′ is predicted.", transform: exactNumberList)
+    var xi: [BigRational] = LemmaTestConfiguration().xis
+}
+
+/// What `--floor` names.
+enum FloorChoice: Equatable, CustomStringConvertible {
+    /// The model's certified floor, computed from its weights.
+    case certified
+    /// No floor: no bound and no n′ are predicted.
+    case none
+    /// A floor given on the command line.
+    case value(BigRational)
+
+    init(_ text: String) throws {
+        switch text {
+        case "certified": self = .certified
+        case "none": self = .none
+        default: self = .value(try exactNumber(text))
+        }
+    }
+
+    /// The option's text.
+    var description: String {
+        switch self {
+        case .certified: "certified"
+        case .none: "none"
+        case .value(let v): v.briefText
+        }
     }
 }

@@ -134,8 +134,10 @@ let tinyCopyModel: TransformerModel = {
             #expect(a.withinBound == b.withinBound && a.regime == b.regime)
         }
         #expect(sweep.table().rows.map { $0[0] } == ["4", "8"])
-        guard case .array(let records) = sweep.json() else { Issue.record("the sweep's JSON is not an array"); return }
-        #expect(records.count == 2)
+        guard case .object(let fields) = sweep.json(), case .array(let records)? = fields.first(where: { $0.0 == "witnesses" })?.1 else {
+            Issue.record("the sweep's JSON has no witnesses array"); return
+        }
+        #expect(records.count == 2 && sweep.lemma == nil)
         #expect(sweep.figure(title: "t").panels.count == 3)
     }
 
@@ -322,6 +324,12 @@ let tinyCopyModel: TransformerModel = {
         let failing = witnesses.filter(\.betaCopiedAsAlpha).map { String($0.length) }
         #expect(copySection.measured.contains("N ∈ {\(failing.joined(separator: ", "))}"))
         #expect(copySection.tables[0].rows.map { $0[0] } == ["4", "64", "80"])
+        // The prediction: calibrated on 10 other flips of the second half (1 at N = 4), with the
+        // copy model's certified floor, and reported in words and in its own n′ table.
+        #expect(copySection.tables[0].columns.contains("eta(N) calibrated") && copySection.tables[1].columns.first == "xi")
+        let floor = try ProbabilityFloor(head: OutputHead(transformer: copy.model)).float32Epsilon()
+        #expect(copySection.measured.contains("As a prediction") && copySection.measured.contains("ε_model = \(floor.briefText)"))
+        #expect(copySection.measured.contains("1 at N = 4, 10 at N = 64, 10 at N = 80"))
 
         // Sampling: rates within 4 standard errors (+10⁻³) of the exact values, bounds below them.
         var sampled = TransformerLanguageModel(copy.model)

@@ -57,10 +57,10 @@ struct MemorisingCopier: LanguageModel {
         let configuration = LemmaTestConfiguration(lengths: lengths, calibrationPairs: pairs, testPairs: pairs, calibrationSeed: seed, testSeed: seed &+ 1, floor: floor)
         var memory: [[Int]: Double] = [:], tests: [Int: [LemmaPair]] = [:]
         for n in lengths {
-            let calibration = try LemmaTest.draw(length: n, count: pairs, seed: seed, onesProbability: 0.5)
+            let calibration = try LemmaTest.draw(length: n, count: pairs, seed: seed, base: .random(onesProbability: 0.5))
             for p in calibration { memory[p.alpha] = d }
             let seen = Set(calibration.flatMap { [$0.alpha, $0.beta] })
-            let test = try LemmaTest.draw(length: n, count: pairs, seed: seed &+ 1, onesProbability: 0.5, avoiding: seen)
+            let test = try LemmaTest.draw(length: n, count: pairs, seed: seed &+ 1, base: .random(onesProbability: 0.5), avoiding: seen)
             for p in test { memory[p.alpha] = dTest }
             tests[n] = test
         }
@@ -161,13 +161,13 @@ struct MemorisingCopier: LanguageModel {
         for _ in 0..<20 {
             let n = generator.nextInt(in: 8...40), count = generator.nextInt(in: 1...20)
             let rho = [0.5, 0.2][generator.nextInt(in: 0...1)]
-            let calibration = try LemmaTest.draw(length: n, count: count, seed: generator.next(), onesProbability: rho)
+            let calibration = try LemmaTest.draw(length: n, count: count, seed: generator.next(), base: .random(onesProbability: rho))
             let seen = Set(calibration.flatMap { [$0.alpha, $0.beta] })
-            let test = try LemmaTest.draw(length: n, count: count, seed: generator.next(), onesProbability: rho, avoiding: seen)
+            let test = try LemmaTest.draw(length: n, count: count, seed: generator.next(), base: .random(onesProbability: rho), avoiding: seen)
             #expect(test.count == count && Set(test.map(\.alpha)).count == count, "seed \(seed)")
             #expect(test.allSatisfy { !seen.contains($0.alpha) && !seen.contains($0.beta) && (1...n).contains($0.flip) }, "seed \(seed)")
         }
-        #expect(throws: LemmaTestError.self) { try LemmaTest.draw(length: 3, count: 10, seed: 1, onesProbability: 0.5) }
+        #expect(throws: LemmaTestError.self) { try LemmaTest.draw(length: 3, count: 10, seed: 1, base: .random(onesProbability: 0.5)) }
         let pair = LemmaPair(alpha: Array(repeating: 0, count: 32), flip: 3)
         let record = try LemmaTest.predict(calibration: [LemmaCalibration(length: 32, pairs: 1, eta: 0.1, margin: 0.2, margins: [0.2], etas: [0.1])],
                                            floor: nil, xis: [1], calibrationStrings: [32: [pair.beta]])
@@ -175,6 +175,94 @@ struct MemorisingCopier: LanguageModel {
         #expect(throws: LemmaTestError.notDisjoint(length: 32, bits: WitnessReport.bits(pair.beta))) {
             _ = try LemmaTest.test(model: &model, prompting: BitCopyPrompting(), prediction: record, pairs: [32: [pair]])
         }
+    }
+
+    @Test("α = 0…0: calibration and test flip disjoint positions inside the class; the same seed draws the same flips; too small a class is refused")
+    func zeros() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("LemmaPredictionTests.zeros seed \(seed)")
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<20 {
+            let n = generator.nextInt(in: 4...300), after = [0, 0.25, 0.5, 0.9][generator.nextInt(in: 0...3)]
+            let configuration = LemmaTestConfiguration(base: .zeros, flipsAfter: after)
+            let flips = configuration.flips(length: n)
+            // The class is ⌊F·N⌋ + 1 … N, counted independently of `flips(length:)`.
+            let first = (1...n).first { Double($0) > after * Double(n) }!
+            #expect(flips == first...n, "seed \(seed)")
+            let count = generator.nextInt(in: 1...max(1, flips.count / 2))
+            let s1 = generator.next(), s2 = generator.next()
+            let calibration = try LemmaTest.draw(length: n, count: count, seed: s1, base: .zeros, flips: flips)
+            #expect(try LemmaTest.draw(length: n, count: count, seed: s1, base: .zeros, flips: flips) == calibration, "seed \(seed)")
+            let test = try LemmaTest.draw(length: n, count: flips.count - count, seed: s2, base: .zeros, flips: flips, avoiding: Set(calibration.map(\.beta)))
+            #expect((calibration + test).allSatisfy { $0.alpha == Array(repeating: 0, count: n) && flips.contains($0.flip) }, "seed \(seed)")
+            // Together they use every position of the class exactly once.
+            #expect((calibration + test).map(\.flip).sorted() == Array(flips), "seed \(seed)")
+            #expect(throws: LemmaTestError.cannotDrawDisjointPairs(length: n, wanted: flips.count - count + 1, drawn: flips.count - count)) {
+                try LemmaTest.draw(length: n, count: flips.count - count + 1, seed: s2, base: .zeros, flips: flips, avoiding: Set(calibration.map(\.beta)))
+            }
+        }
+    }
+
+    @Test("α = 0…0 on a copier: the shared α is copied, only β's are kept apart, and the summary names the draw")
+    func zerosRun() throws {
+        let configuration = LemmaTestConfiguration(lengths: [64, 128], calibrationPairs: 10, testPairs: 20, base: .zeros, flipsAfter: 0.5,
+                                                   floor: Self.floor)
+        var model = ScriptedCopier(wrong: [])
+        let result = try LemmaTest.run(model: &model, prompting: BitCopyPrompting(), configuration: configuration)
+        for (k, n) in [64, 128].enumerated() {
+            let strings = result.prediction.calibrationStrings[n] ?? []
+            #expect(strings.count == 10 && !strings.contains(Array(repeating: 0, count: n)))
+            #expect(result.outcomes[k].pairs.count == 20 && result.outcomes[k].pairs.allSatisfy { $0.pair.flip > n / 2 && !strings.contains($0.pair.beta) })
+        }
+        // This copier reads every flipped bit: η(N) is far above the margin, nothing is predicted, nothing copied as α.
+        #expect(result.outcomes.allSatisfy { $0.covered.isEmpty && $0.pairs.allSatisfy { !$0.copiedAsAlpha } })
+        #expect(result.summary().contains("α_N = 0…0") && result.summary().contains("flips j > ⌊0.5·N⌋ only"))
+        #expect(result.json().rendered().contains("\"base\": \"zeros\""))
+    }
+
+    @Test("a copy sweep with a prediction, on the closed-form copier: η(N) = d/N from other flips, the copy, bound and gap as derived by hand")
+    func sweep() throws {
+        let d = 8.0, lengths = [16, 64, 128, 256]
+        let memory = Dictionary(uniqueKeysWithValues: lengths.map { (Array(repeating: 0, count: $0), d) })
+        var model = MemorisingCopier(memory: memory, c: Self.c, separator: Self.separator)
+        let prediction = CopySweepPrediction(calibrationPairs: 12, seed: 7, floor: Self.floor)
+        let sweep = try CopySweep.run(model: &model, prompting: BitCopyPrompting(), configuration: CopySweepConfiguration(lengths: lengths, prediction: prediction))
+        let lemma = try #require(sweep.lemma)
+        // N = 16: the second half has 8 positions, 7 of them other than N.
+        #expect(lemma.calibration.map(\.pairs) == [7, 12, 12, 12])
+        #expect(lengths.allSatisfy { n in !(lemma.prediction.calibrationStrings[n] ?? []).contains(LemmaPair(alpha: Array(repeating: 0, count: n), flip: n).beta) })
+        #expect(lemma.prediction.calibrationStrings.allSatisfy { n, betas in betas.allSatisfy { $0.firstIndex(of: 1)! >= n / 2 } })
+        for (k, n) in lengths.enumerated() {
+            let eta = d / Double(n), p = lemma.prediction.lengths[k], pair = try #require(lemma.outcomes[k].pairs.first)
+            #expect(abs(p.eta - eta) < 1e-5 && pair.copyPredicted == (eta < Self.c) && pair.copiedAsAlpha == (eta < Self.c), "N \(n)")
+            let bound = -Foundation.log(0.05) / Double(n) + 2 * eta * Double(n - 1) / Double(n)
+            // At N = 16, η = 1/2: outside the lemma, no bound.
+            #expect(p.bound.map { abs($0.doubleMidpoint - bound) < 1e-5 } == (eta < 0.5 ? true : nil), "N \(n)")
+            if eta < Self.c { #expect(abs(pair.gap.doubleMidpoint - Self.gap(n: n, d: d)) < 1e-5, "N \(n)") }
+            // The sweep's own witness is the test pair.
+            #expect(pair.pair.flip == n && sweep.witnesses[k].betaCopiedAsAlpha == pair.copiedAsAlpha)
+        }
+        // d/16 = 1/2 is not below c = 1/5; d/64 = 1/8 is, and so on.
+        let rows = sweep.table().rows
+        #expect(rows.map { $0[16] } == ["no", "yes", "yes", "yes"] && rows.map { $0[18] } == ["n/a", "yes", "yes", "yes"])
+        #expect(sweep.table().columns[9] == "own bound (check)")
+        #expect(lemma.summary().contains("each length's witness β_N = 0…01") && lemma.summary().contains("7 at N = 16, 12 at N = 64"))
+        guard case .object(let fields) = sweep.json() else { Issue.record("the sweep's JSON is not an object"); return }
+        #expect(fields.map(\.0) == ["witnesses", "prediction"])
+        #expect(sweep.figure(title: "t").panels[0].lines.count == 2)
+    }
+
+    @Test("a sweep's prediction needs increasing lengths and another position to calibrate on")
+    func sweepSettings() {
+        func fields(_ c: CopySweepConfiguration) -> [String]? {
+            do { try c.validate(); return nil } catch { return error.fields }
+        }
+        #expect(fields(CopySweepConfiguration(lengths: [8, 4], prediction: CopySweepPrediction())) == ["lengths"])
+        #expect(fields(CopySweepConfiguration(lengths: [8, 4])) == nil)
+        #expect(fields(CopySweepConfiguration(lengths: [1], prediction: CopySweepPrediction())) == ["lengths"])
+        #expect(fields(CopySweepConfiguration(lengths: [2], prediction: CopySweepPrediction(flipsAfter: 0))) == nil)
+        #expect(fields(CopySweepConfiguration(lengths: [8], prediction: CopySweepPrediction(calibrationPairs: 0))) == ["calibrationPairs"])
+        #expect(fields(CopySweepConfiguration(lengths: [8], prediction: CopySweepPrediction(flipsAfter: 1))) == ["flipsAfter"])
     }
 
     @Test("invalid settings name the field") func invalid() {
@@ -185,7 +273,9 @@ struct MemorisingCopier: LanguageModel {
         #expect(fields(LemmaTestConfiguration(testPairs: 0)) == ["testPairs"])
         #expect(fields(LemmaTestConfiguration(calibrationPairs: 100_001)) == ["calibrationPairs"])
         #expect(fields(LemmaTestConfiguration(calibrationSeed: 5, testSeed: 5)) == ["testSeed"])
-        #expect(fields(LemmaTestConfiguration(onesProbability: 1)) == ["onesProbability"])
+        #expect(fields(LemmaTestConfiguration(base: .random(onesProbability: 1))) == ["onesProbability"])
+        #expect(fields(LemmaTestConfiguration(flipsAfter: 1)) == ["flipsAfter"])
+        #expect(fields(LemmaTestConfiguration(flipsAfter: -0.1)) == ["flipsAfter"])
         #expect(fields(LemmaTestConfiguration(floor: 1)) == ["floor"])
         #expect(fields(LemmaTestConfiguration(xis: [0])) == ["xis"])
         #expect(fields(LemmaTestConfiguration()) == nil)
@@ -201,7 +291,7 @@ struct MemorisingCopier: LanguageModel {
         let result = try LemmaTest.run(model: &model, prompting: BitCopyPrompting(), configuration: configuration)
         var direct = TransformerLanguageModel(tinyCopyModel)
         for (k, n) in [8, 16].enumerated() {
-            let calibration = try LemmaTest.draw(length: n, count: 3, seed: seed, onesProbability: 0.5)
+            let calibration = try LemmaTest.draw(length: n, count: 3, seed: seed, base: .random(onesProbability: 0.5))
             let witnesses = try calibration.map { try copyWitness(model: &direct, prompting: BitCopyPrompting(), alpha: $0.alpha, flip: $0.flip) }
             #expect(result.calibration[k].eta == witnesses.map { $0.certified.eta.upper.double(rounding: .up) }.max(), "seed \(seed)")
             #expect(result.calibration[k].margin == witnesses.map { Double($0.minimumAlphaProbability) - 0.5 }.min(), "seed \(seed)")

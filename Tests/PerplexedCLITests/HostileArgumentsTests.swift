@@ -116,6 +116,11 @@ import Testing
                         slot(witness + ["--out", "VALUE"], "--out", accepts: labels.filter { $0 != "empty" }.set)],
             "copy-sweep": [slot(["copy-sweep", "--checkpoint", "VALUE"], "--checkpoint"), slot(sweep + ["--lengths", "VALUE"], "--lengths"),
                            slot(sweep + ["--plot", "VALUE"], "--plot"),
+                           slot(sweep + ["--calibration-pairs", "VALUE"], "--calibration-pairs"),
+                           slot(sweep + ["--seed", "VALUE"], "--seed", accepts: seed),
+                           slot(sweep + ["--flips-after", "VALUE"], "--flips-after", accepts: ["1e-999999"]),
+                           slot(sweep + ["--floor", "VALUE"], "--floor"),
+                           slot(sweep + ["--xi", "VALUE"], "--xi", accepts: big),
                            slot(["copy-sweep", "--model", missing, "--weights", "VALUE"], "--weights")],
             "lemma-test": [slot(["lemma-test", "--checkpoint", "VALUE"], "--checkpoint"), slot(["lemma-test", "--model", "VALUE"], "--model"),
                            slot(lemmaTest + ["--lengths", "VALUE"], "--lengths"),
@@ -127,6 +132,9 @@ import Testing
                            slot(lemmaTest + ["--seed", "VALUE"], "--seed", accepts: seed),
                            slot(lemmaTest + ["--test-seed", "VALUE"], "--test-seed", accepts: seed),
                            slot(lemmaTest + ["--ones-probability", "VALUE"], "--ones-probability"),
+                           slot(lemmaTest + ["--base-strings", "VALUE"], "--base-strings"),
+                           // 1e-999999 is a positive number below every class boundary: valid.
+                           slot(lemmaTest + ["--flips-after", "VALUE"], "--flips-after", accepts: ["1e-999999"]),
                            slot(lemmaTest + ["--format", "VALUE"], "--format"),
                            slot(["lemma-test", "--model", missing, "--weights", "VALUE"], "--weights"),
                            // Any other value names a file to write, after the model loads.

@@ -113,6 +113,22 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("pplx(β_N)"))
     }
 
+    @Test("copy-sweep predicts each witness from calibration by default, says so in words, and leaves it out with --calibration-pairs 0")
+    func sweepPrediction() throws {
+        let text = try CLI.run(["copy-sweep", "--checkpoint", Self.checkpoint, "--lengths", "8,16", "--calibration-pairs", "3"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("eta(N) calibrated") && text.stdout.contains("grid n'") && text.stdout.contains("Lemma 3.1 predicted"))
+        #expect(text.stderr.contains("(certified, `perplexed model floor`)"))
+        let json = try CLI.json(["copy-sweep", "--checkpoint", Self.checkpoint, "--lengths", "8,16", "--calibration-pairs", "3"])
+        let prediction = try #require(json["prediction"] as? [String: Any])
+        #expect((prediction["calibration"] as? [[String: Any]])?.map { $0["pairs"] as? Int } == [3, 3])
+        #expect((json["witnesses"] as? [Any])?.count == 2)
+        let plain = try CLI.run(["copy-sweep", "--checkpoint", Self.checkpoint, "--lengths", "8,16", "--calibration-pairs", "0"])
+        #expect(plain.status == 0 && !plain.stdout.contains("eta(N) calibrated") && !plain.stderr.contains("ε_model"))
+        let bad = try CLI.run(["copy-sweep", "--checkpoint", Self.checkpoint, "--lengths", "16,8"])
+        #expect(bad.status == 64 && bad.stderr.contains("--lengths"), "\(bad.stderr)")
+    }
+
     @Test("lemma-test prints the prediction against the outcome, the n′ table and the paragraph; JSON has every pair")
     func lemmaTest() throws {
         let arguments = ["lemma-test", "--checkpoint", Self.checkpoint, "--lengths", "8,16", "--calibration-pairs", "3", "--test-pairs", "4", "--floor", "1e-6"]

@@ -10,14 +10,16 @@ import Witnesses
 ///   - lengths: the copy lengths N of the run, one witness each unless `scan` is set.
 ///   - scan: every flip position of each length (N witnesses per length, all kept).
 ///   - pairs: instead, this many witnesses per length, none kept (a `lemma-test`).
+///   - calibration: with one kept witness per length, this many more that are not kept (a
+///     `copy-sweep` calibrating its prediction).
 func announceCopyCost(
-    _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, pairs: Int? = nil, flag: String
+    _ model: inout CopyModel, prompting: any CopyPrompting, lengths: [Int], scan: Bool = false, pairs: Int? = nil, calibration: Int = 0, flag: String
 ) throws {
     guard let longest = lengths.max(), scan || pairs != nil || model.warrantsEstimate(length: longest) else { return }
     let positions = try prompting.prompt(for: Array(repeating: 0, count: longest)).count + longest
     let rate = try DecodingRate.measure(&model, prompting: prompting, positions: positions)
     let parts = try lengths.map { n in
-        try model.witnessEstimate(length: n, witnesses: pairs ?? (scan ? n : 1), retained: pairs != nil ? 0 : (scan ? n : 1), retainsLogits: !scan && pairs == nil,
+        try model.witnessEstimate(length: n, witnesses: pairs ?? (scan ? n : 1 + calibration), retained: pairs != nil ? 0 : (scan ? n : 1), retainsLogits: !scan && pairs == nil,
                                   prompting: prompting, rate: rate)
     }
     // The lengths run one after the other, and every witness's report is kept: both add up
