@@ -494,6 +494,9 @@ public struct LemmaTest: Sendable {
     // MARK: Reports
 
     private static func format(_ x: Double) -> String { String(format: "%.4g", x) }
+    /// Margins near 1/2 to five decimals: rounded to four digits, m = 0.49997 would read as 1/2,
+    /// which Eq. 5 excludes.
+    private static func formatMargin(_ m: Double) -> String { String(format: "%.5f", m) }
     private static func format(_ x: Interval?) -> String { x.map { format($0.upper.double(rounding: .up)) } ?? "n/a" }
 
     /// One row per length: calibration, prediction and outcome.
@@ -514,7 +517,7 @@ public struct LemmaTest: Sendable {
             }
             let own = o.pairs.compactMap(\.withinOwnBound)
             table.append([
-                "\(p.length)", "\(c.pairs)", "\(c.margins.filter { $0 > 0 }.count)/\(c.pairs)", Self.format(p.eta), Self.format(p.margin), "\(o.pairs.count)",
+                "\(p.length)", "\(c.pairs)", "\(c.margins.filter { $0 > 0 }.count)/\(c.pairs)", Self.format(p.eta), Self.formatMargin(p.margin), "\(o.pairs.count)",
                 "\(o.pairs.filter { $0.margin > 0 }.count)/\(o.pairs.count)", "\(o.covered.count)/\(o.pairs.count)", "\(o.pairs.filter(\.copiedAsAlpha).count)/\(o.pairs.count)", copyHeld,
                 Self.format(p.bound), o.largestCoveredGap.map(Self.format) ?? "n/a", Self.format(o.largestGap), boundHeld,
                 "\(own.filter { $0 }.count)/\(own.count) within",
@@ -546,7 +549,7 @@ public struct LemmaTest: Sendable {
         let c = configuration
         let floorText = prediction.floor.map { "ε_model = \($0.briefText)" } ?? "no ε_model (the floor is unknown, so no bound and no n′ were predicted)"
         let etas = prediction.lengths.map { "η(\($0.length)) = \(Self.format($0.eta))" }.joined(separator: ", ")
-        let margins = prediction.lengths.map { "m(\($0.length)) = \(Self.format($0.margin))" }.joined(separator: ", ")
+        let margins = prediction.lengths.map { "m(\($0.length)) = \(Self.formatMargin($0.margin))" }.joined(separator: ", ")
         let counts = calibration.map(\.pairs)
         let pairCounts = Set(counts).count <= 1 ? "\(counts.first ?? 0)" : zip(calibration, counts).map { "\($1) at N = \($0.length)" }.joined(separator: ", ")
         var text = "From the margins \(margins) (smallest p(α_k) − 1/2 on each calibration α's own greedy copy), \(floorText) and \(etas) "
