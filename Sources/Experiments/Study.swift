@@ -22,7 +22,7 @@ public struct Study: Sendable, Equatable {
     public var name: String
     public var tasks: [StudyTask]
     public var positions: [PositionScheme]
-    /// The seeds of every position scheme without its own list in ``seedsByPosition``.
+    /// The seeds of every position scheme without its own list in ``Study/seedsByPosition``.
     public var seeds: [UInt64]
     /// Position schemes with seeds of their own (a long study of one scheme beside a short one of another).
     public var seedsByPosition: [PositionScheme: [UInt64]]
@@ -55,7 +55,7 @@ public struct Study: Sendable, Equatable {
         public let task: StudyTask
         public let position: PositionScheme
         public let seed: UInt64
-        /// The run's place in ``runs`` (0-based): it decides the shard.
+        /// The run's place in ``Study/runs`` (0-based): it decides the shard.
         public let index: Int
         /// The parity study this run is.
         public let configuration: ParityStudyConfiguration

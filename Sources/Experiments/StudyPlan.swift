@@ -20,8 +20,8 @@ public struct ParityRate: Sendable, Equatable {
     public static let probeSteps = 3, probeIDStrings = 64, probeOODStrings = 16
 
     /// Measures `configuration`'s model: one untimed step (first-touch allocations), then
-    /// ``probeSteps`` timed steps and the evaluation of up to ``probeIDStrings`` and
-    /// ``probeOODStrings`` of its evaluation strings. Well under a second at the paper's settings.
+    /// ``ParityRate/probeSteps`` timed steps and the evaluation of up to ``ParityRate/probeIDStrings`` and
+    /// ``ParityRate/probeOODStrings`` of its evaluation strings. Well under a second at the paper's settings.
     public static func measure(_ configuration: ParityStudyConfiguration) throws -> ParityRate {
         var trainer = try Trainer(run: configuration.runConfig, seed: configuration.seed)
         let task = configuration.runConfig.task

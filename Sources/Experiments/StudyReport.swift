@@ -20,7 +20,7 @@ public struct StudyMissingRuns: Error, Equatable, Sendable, CustomStringConverti
 /// Made from the result files alone, in the plan's order, so the same results give the same
 /// bytes whichever order the shards ran in; timings (result metadata) are left out.
 public struct StudyReport: Sendable {
-    /// The selection rules compared (``SelectionStudy``'s, without the oracle).
+    /// The selection rules compared (`SelectionStudy`'s, without the oracle).
     public static let selectors = ["lowest log-perplexity", "lowest Brier score", "lowest calibration error", "lowest mean entropy"]
 
     /// Quartiles of r over the seeds where it is defined (linear interpolation, as

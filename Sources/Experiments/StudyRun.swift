@@ -32,7 +32,7 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
         public var outOfDistribution: Metrics
     }
 
-    /// ``CheckpointMetrics`` as stored.
+    /// `CheckpointMetrics` as stored.
     public struct Metrics: Codable, Sendable, Equatable {
         public var logPerplexity: Double
         public var accuracy: Double
@@ -53,7 +53,7 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
         }
     }
 
-    /// One evaluation set's ``SelectionStudy``: Pearson's r of log-perplexity against micro-F1
+    /// One evaluation set's `SelectionStudy`: Pearson's r of log-perplexity against micro-F1
     /// (absent when either is constant), its 95% bootstrap interval, Spearman's ρ, the most
     /// accurate checkpoint, and each rule's pick with the accuracy it loses against that one.
     public struct Analysis: Codable, Sendable, Equatable {
