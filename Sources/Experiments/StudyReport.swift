@@ -71,6 +71,8 @@ public struct StudyReport: Sendable {
         public let results: [StudyRunResult]
         public let inDistribution: SetSummary
         public let outOfDistribution: SetSummary
+        /// The rules choosing in distribution, judged by out-of-distribution accuracy.
+        public let chosenInJudgedOut: [Selector]
     }
 
     public let study: Study
@@ -100,7 +102,8 @@ public struct StudyReport: Sendable {
                 let mine = runs.filter { $0.task == task && $0.position == position }.compactMap { results[$0.id] }
                 configurations.append(Configuration(task: task.rawValue, position: position.rawValue, results: mine,
                                                     inDistribution: summary(mine.map(\.inDistribution)),
-                                                    outOfDistribution: summary(mine.map(\.outOfDistribution))))
+                                                    outOfDistribution: summary(mine.map(\.outOfDistribution)),
+                                                    chosenInJudgedOut: selectors(mine.map(\.inDistributionChoiceJudgedOutOfDistribution))))
             }
         }
         return StudyReport(study: study, configurations: configurations, unlisted: present.filter { !ids.contains($0) }.sorted())
@@ -108,13 +111,17 @@ public struct StudyReport: Sendable {
 
     static func summary(_ analyses: [StudyRunResult.Analysis]) -> SetSummary {
         let r = analyses.compactMap(\.pearson)
-        let selectors = selectors.map { rule in
-            let losses = analyses.compactMap { $0.selections.first { $0.rule == rule }?.accuracyLost }
+        return SetSummary(pearson: Distribution(r), undefined: analyses.count - r.count, selectors: selectors(analyses.map(\.selections)))
+    }
+
+    /// Each rule over the runs (one list of selections per run).
+    static func selectors(_ runs: [[StudyRunResult.Selection]]) -> [Selector] {
+        selectors.map { rule in
+            let losses = runs.compactMap { $0.first { $0.rule == rule }?.accuracyLost }
             let lost = losses.filter { $0 > 0 }
             return Selector(rule: rule, runs: losses.count, picksMostAccurate: losses.count - lost.count,
                             meanLossWhenNot: lost.isEmpty ? nil : Statistics.mean(lost), maxLossWhenNot: lost.max())
         }
-        return SetSummary(pearson: Distribution(r), undefined: analyses.count - r.count, selectors: selectors)
     }
 
     // MARK: Rendering
@@ -143,8 +150,12 @@ public struct StudyReport: Sendable {
                 + (s.undefined > 0 ? " (undefined on \(s.undefined))." : ".")
         }
         let ppl = c.outOfDistribution.selectors[0]
-        let selection = "Out of distribution, the lowest-perplexity checkpoint is also a most accurate one on \(ppl.picksMostAccurate) of \(ppl.runs) seeds"
-            + (ppl.meanLossWhenNot.map { " and loses \(Self.accuracy($0)) accuracy on average on the others (at most \(Self.accuracy(ppl.maxLossWhenNot)))." } ?? ".")
+        func fares(_ s: Selector) -> String {
+            "on \(s.picksMostAccurate) of \(s.runs) seeds"
+                + (s.meanLossWhenNot.map { " and loses \(Self.accuracy($0)) accuracy on average on the others (at most \(Self.accuracy(s.maxLossWhenNot)))" } ?? "")
+        }
+        let selection = "Out of distribution, the lowest-perplexity checkpoint is also a most accurate one \(fares(ppl)). "
+            + "Chosen by in-distribution perplexity, it is a most accurate one out of distribution \(fares(c.chosenInJudgedOut[0]))."
         var correlations = Table(columns: ["set", "seeds with r", "min", "lower quartile", "median", "upper quartile", "max", "r > 0", "r undefined"])
         for (name, s) in [("in distribution", c.inDistribution), ("out of distribution", c.outOfDistribution)] {
             if let d = s.pearson {
@@ -156,12 +167,14 @@ public struct StudyReport: Sendable {
         }
         correlations.caption = "Pearson r(log-perplexity, micro-F1) across checkpoints, distribution over seeds"
         var selectors = Table(columns: ["set", "rule", "picks a most accurate checkpoint", "mean accuracy lost when not", "max accuracy lost when not"])
-        for (name, s) in [("in distribution", c.inDistribution), ("out of distribution", c.outOfDistribution)] {
-            for sel in s.selectors {
+        let judged = "chosen in distribution, judged out of distribution"
+        for (name, rules) in [("in distribution", c.inDistribution.selectors), ("out of distribution", c.outOfDistribution.selectors), (judged, c.chosenInJudgedOut)] {
+            for sel in rules {
                 selectors.append([name, sel.rule, "\(sel.picksMostAccurate) of \(sel.runs)", Self.accuracy(sel.meanLossWhenNot), Self.accuracy(sel.maxLossWhenNot)])
             }
         }
-        selectors.caption = "Selection rules: does each pick a checkpoint as accurate as the most accurate one (ties count as yes)?"
+        selectors.caption = "Selection rules: does each pick a checkpoint as accurate as the most accurate one (ties count as yes)? "
+            + "The last rows choose on the in-distribution metrics and count accuracy out of distribution."
         var seeds = Table(columns: ["run", "ID r", "ID 95% interval", "OOD r", "OOD 95% interval", "OOD best accuracy", "OOD accuracy of lowest perplexity"])
         for result in c.results {
             func interval(_ a: StudyRunResult.Analysis) -> String {
@@ -229,6 +242,10 @@ public struct StudyReport: Sendable {
     /// The numbers of the report as data.
     public func json() -> JSONValue {
         func optional(_ v: Double?) -> JSONValue { v.map(JSONValue.double) ?? .null }
+        func selector(_ sel: Selector) -> JSONValue {
+            .object([("rule", .string(sel.rule)), ("runs", .number("\(sel.runs)")), ("picks_most_accurate", .number("\(sel.picksMostAccurate)")),
+                     ("mean_accuracy_lost_when_not", optional(sel.meanLossWhenNot)), ("max_accuracy_lost_when_not", optional(sel.maxLossWhenNot))])
+        }
         func set(_ s: SetSummary) -> JSONValue {
             .object([
                 ("pearson", s.pearson.map { d in
@@ -237,10 +254,7 @@ public struct StudyReport: Sendable {
                              ("positive", .number("\(d.positive)"))])
                 } ?? .null),
                 ("pearson_undefined", .number("\(s.undefined)")),
-                ("selectors", .array(s.selectors.map { sel in
-                    .object([("rule", .string(sel.rule)), ("runs", .number("\(sel.runs)")), ("picks_most_accurate", .number("\(sel.picksMostAccurate)")),
-                             ("mean_accuracy_lost_when_not", optional(sel.meanLossWhenNot)), ("max_accuracy_lost_when_not", optional(sel.maxLossWhenNot))])
-                })),
+                ("selectors", .array(s.selectors.map(selector))),
             ])
         }
         return .object([
@@ -251,6 +265,7 @@ public struct StudyReport: Sendable {
                     ("task", .string(c.task)), ("position", .string(c.position)), ("runs", .array(c.results.map { .string($0.id) })),
                     ("verdict", .string(Self.agreement(c).rawValue)),
                     ("in_distribution", set(c.inDistribution)), ("out_of_distribution", set(c.outOfDistribution)),
+                    ("id_choice_judged_ood", .object([("selectors", .array(c.chosenInJudgedOut.map(selector)))])),
                 ])
             })),
         ])

@@ -19,6 +19,10 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
     public var checkpoints: [Checkpoint]
     public var inDistribution: Analysis
     public var outOfDistribution: Analysis
+    /// Each rule's in-distribution pick judged out of distribution: the checkpoint chosen on
+    /// the data one has, its accuracy on the longer strings, and what it loses there against
+    /// the checkpoint most accurate on them.
+    public var inDistributionChoiceJudgedOutOfDistribution: [Selection]
     /// Wall-clock facts about the run: never part of a report.
     public var metadata: Metadata
 
@@ -96,7 +100,8 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, studyFingerprint = "study_fingerprint", id, task, position, seed, checkpoints
-        case inDistribution = "in_distribution", outOfDistribution = "out_of_distribution", metadata
+        case inDistribution = "in_distribution", outOfDistribution = "out_of_distribution"
+        case inDistributionChoiceJudgedOutOfDistribution = "id_choice_judged_ood", metadata
     }
 
     /// The result of `study` (run `run` of the study with fingerprint `fingerprint`).
@@ -112,6 +117,12 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
         }
         inDistribution = Analysis(study.idStudy, study.inDistribution)
         outOfDistribution = Analysis(study.oodStudy, study.outOfDistribution)
+        let best = outOfDistribution.mostAccurateAccuracy
+        let oodByStep = Dictionary(study.outOfDistribution.map { ($0.step, $0.accuracy) }, uniquingKeysWith: { a, _ in a })
+        inDistributionChoiceJudgedOutOfDistribution = inDistribution.selections.map { pick in
+            let accuracy = oodByStep[pick.step] ?? 0
+            return Selection(rule: pick.rule, step: pick.step, accuracy: accuracy, accuracyLost: best - accuracy)
+        }
         metadata = Metadata(seconds: study.trainingSeconds, perplexedVersion: PackageInfo.version)
     }
 

@@ -173,7 +173,9 @@ struct StudyMergeCommand: ParsableCommand {
             log-perplexity and micro-F1, in and out of distribution (min, quartiles, median, \
             max, how many are positive), and for each selection rule (lowest log-perplexity, \
             Brier score, calibration error, mean entropy) how often it picks a checkpoint as \
-            accurate as the most accurate one, and the accuracy lost when not (mean, max).
+            accurate as the most accurate one, and the accuracy lost when not (mean, max); \
+            and the same for each rule choosing on the in-distribution metrics, judged by \
+            accuracy out of distribution (the choice one can make before deployment).
 
             The report holds no times, dates or host names: the same results give the same \
             bytes, however the shards were run. Run times stay in result.json ("metadata").

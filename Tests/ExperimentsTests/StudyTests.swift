@@ -188,6 +188,35 @@ import Transformer
         #expect(!FileManager.default.fileExists(atPath: StudyDirectory(sharded).resultFile("parity-none-seed2")))
     }
 
+    /// A merged "selectors" list against the result files: each rule's pick (its step, chosen on
+    /// the `choosing` set) and its accuracy on the `judging` set, from the checkpoint list.
+    static func checkSelectors(_ merged: [String: Any], _ results: [[String: Any]], choosing: String, judging: String, _ context: String) {
+        let selectors = merged["selectors"] as? [[String: Any]] ?? []
+        #expect(selectors.compactMap { $0["rule"] as? String } == StudyReport.selectors, "\(context)")
+        for selector in selectors {
+            let rule = selector["rule"] as? String ?? ""
+            let losses = results.map { result -> Double in
+                let picks = (result[choosing] as? [String: Any])?["selections"] as? [[String: Any]] ?? []
+                let step = Self.number(picks.first { $0["rule"] as? String == rule }?["step"]) ?? .nan
+                let checkpoints = result["checkpoints"] as? [[String: Any]] ?? []
+                let accuracy = { (c: [String: Any]) in Self.number((c[judging] as? [String: Any])?["accuracy"]) }
+                let best = checkpoints.compactMap(accuracy).max() ?? .nan
+                let picked = checkpoints.first { Self.number($0["step"]) == step }.flatMap(accuracy) ?? .nan
+                return best - picked
+            }
+            #expect(losses.allSatisfy { $0 >= 0 }, "\(context) \(rule): \(losses)")
+            let lost = losses.filter { $0 > 0 }
+            #expect(Self.number(selector["picks_most_accurate"]) == Double(losses.count - lost.count), "\(context) \(rule)")
+            if lost.isEmpty {
+                #expect(selector["mean_accuracy_lost_when_not"] is NSNull && selector["max_accuracy_lost_when_not"] is NSNull, "\(context) \(rule)")
+            } else {
+                let mean = lost.reduce(0, +) / Double(lost.count)
+                #expect(abs((Self.number(selector["mean_accuracy_lost_when_not"]) ?? .nan) - mean) <= 1e-12, "\(context) \(rule)")
+                #expect(abs((Self.number(selector["max_accuracy_lost_when_not"]) ?? .nan) - lost.max()!) <= 1e-12, "\(context) \(rule)")
+            }
+        }
+    }
+
     /// The merged report.json against the result files, read with JSONSerialization and
     /// summarised here by direct formulas.
     func checkStatistics(_ study: Study, _ directory: String) throws {
@@ -215,29 +244,11 @@ import Transformer
                 } else {
                     #expect(r.isEmpty)
                 }
-                let selectors = merged["selectors"] as? [[String: Any]] ?? []
-                #expect(selectors.compactMap { $0["rule"] as? String } == StudyReport.selectors)
-                for selector in selectors {
-                    let rule = selector["rule"] as? String ?? ""
-                    // The loss from the picked checkpoint's accuracy and the best accuracy of the checkpoint list.
-                    let losses = results.map { result -> Double in
-                        let picks = (result[set] as? [String: Any])?["selections"] as? [[String: Any]] ?? []
-                        let picked = Self.number(picks.first { $0["rule"] as? String == rule }?["accuracy"]) ?? .nan
-                        let checkpoints = result["checkpoints"] as? [[String: Any]] ?? []
-                        let best = checkpoints.compactMap { Self.number(($0[set] as? [String: Any])?["accuracy"]) }.max() ?? .nan
-                        return best - picked
-                    }
-                    let lost = losses.filter { $0 > 0 }
-                    #expect(Self.number(selector["picks_most_accurate"]) == Double(losses.count - lost.count), "\(position) \(set) \(rule)")
-                    if lost.isEmpty {
-                        #expect(selector["mean_accuracy_lost_when_not"] is NSNull && selector["max_accuracy_lost_when_not"] is NSNull)
-                    } else {
-                        let mean = lost.reduce(0, +) / Double(lost.count)
-                        #expect(abs((Self.number(selector["mean_accuracy_lost_when_not"]) ?? .nan) - mean) <= 1e-12, "\(position) \(set) \(rule)")
-                        #expect(abs((Self.number(selector["max_accuracy_lost_when_not"]) ?? .nan) - lost.max()!) <= 1e-12, "\(position) \(set) \(rule)")
-                    }
-                }
+                // The loss from the picked step's accuracy and the best accuracy of the checkpoint list.
+                Self.checkSelectors(merged, results, choosing: set, judging: set, "\(position) \(set)")
             }
+            let crossed = configuration["id_choice_judged_ood"] as? [String: Any] ?? [:]
+            Self.checkSelectors(crossed, results, choosing: "in_distribution", judging: "out_of_distribution", "\(position) crossed")
         }
         #expect(varied, "the tiny study must give r on some seeds, or the quartiles are not checked")
         // Timing stays out of the report.
