@@ -20,11 +20,15 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
     public var oodSequences: Int
     /// Seed for the weights, the training data and the evaluation strings. Default: 1.
     public var seed: UInt64
+    /// The Transformer trained (its vocabulary is the task's three tokens). Default: the default
+    /// `TransformerConfig` (RoPE, 3 layers of width 64), the paper's. With learned positions,
+    /// `maxPositions` must cover `oodLength`: the table has no row for a later position.
+    public var model: TransformerConfig
 
     /// A study with the given settings (each defaulting to the paper's).
     public init(
         steps: Int = 5000, checkpointEvery: Int = 100, maxLength: Int = 16, oodLength: Int = 128,
-        idSequences: Int = 512, oodSequences: Int = 128, seed: UInt64 = 1
+        idSequences: Int = 512, oodSequences: Int = 128, seed: UInt64 = 1, model: TransformerConfig = TransformerConfig()
     ) {
         self.steps = steps
         self.checkpointEvery = checkpointEvery
@@ -33,11 +37,19 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
         self.idSequences = idSequences
         self.oodSequences = oodSequences
         self.seed = seed
+        self.model = model
     }
 
     /// The shorter run of `reproduce --quick`: 1000 steps, a checkpoint every 50, 256 and 64 strings.
     public static func quick(seed: UInt64 = 1) -> ParityStudyConfiguration {
         ParityStudyConfiguration(steps: 1000, checkpointEvery: 50, idSequences: 256, oodSequences: 64, seed: seed)
+    }
+
+    /// The training run: parity up to `maxLength` bits, `steps` steps, this `model`.
+    public var runConfig: RunConfig {
+        var run = RunConfig(model: model, task: TaskSpec(kind: .parity, maxLength: maxLength))
+        run.training.steps = steps
+        return run
     }
 
     /// Throws the first field outside its range.
@@ -55,6 +67,30 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
         try ConfigurationError.require((1...4096).contains(oodLength), "oodLength", "must be in 1…4096", oodLength)
         try ConfigurationError.require((1...1_000_000).contains(idSequences), "idSequences", "must be in 1…1000000", idSequences)
         try ConfigurationError.require((1...1_000_000).contains(oodSequences), "oodSequences", "must be in 1…1000000", oodSequences)
+        // The model's size, bounded well below what the training memory limit would refuse later.
+        try ConfigurationError.require((1...1024).contains(model.dModel), "dModel", "must be in 1…1024", model.dModel)
+        try ConfigurationError.require((1...64).contains(model.heads), "heads", "must be in 1…64", model.heads)
+        try ConfigurationError.require(model.dModel % model.heads == 0, "heads", "must divide dModel (\(model.dModel))", model.heads)
+        if model.position == .rope {
+            try ConfigurationError.require(model.headDim % 2 == 0, "heads", "must leave an even head width (dModel / heads) for RoPE", model.heads)
+        }
+        try ConfigurationError.require((1...16).contains(model.layers), "layers", "must be in 1…16", model.layers)
+        try ConfigurationError.require((1...8192).contains(model.mlpHidden), "mlpHidden", "must be in 1…8192", model.mlpHidden)
+        if model.position == .learned {
+            try ConfigurationError.require(model.maxPositions >= max(maxLength, oodLength), "maxPositions",
+                                           "must cover maxLength and oodLength with learned positions", model.maxPositions)
+        }
+    }
+
+    /// The fixed evaluation strings, drawn once from the seed and shared by every checkpoint:
+    /// in distribution, lengths uniform in 1…`maxLength`; out of distribution, length `oodLength`.
+    public func evaluationStrings() -> (inDistribution: [[Int]], outOfDistribution: [[Int]]) {
+        var generator = SeededGenerator(seed: seed &+ 0xE7A1)
+        let id = (0..<idSequences).map { _ -> [Int] in
+            let n = generator.nextInt(in: 1...maxLength)
+            return (0..<n).map { _ in Int(generator.next() & 1) }
+        }
+        return (id, Transformer.evaluationStrings(length: oodLength, limit: oodSequences, seed: seed &+ 0x00D))
     }
 }
 
@@ -73,17 +109,10 @@ public struct ParityStudy: Sendable {
     /// Trains, evaluates every checkpoint, and reports one step per checkpoint.
     public static func run(_ configuration: ParityStudyConfiguration, progress: (ExperimentProgress) -> Void = { _ in }) throws -> ParityStudy {
         try configuration.validate()
-        var run = RunConfig(task: TaskSpec(kind: .parity, maxLength: configuration.maxLength))
-        run.training.steps = configuration.steps
+        let run = configuration.runConfig
         var trainer = try Trainer(run: run, seed: configuration.seed)
         var study = ParityStudy(configuration: configuration)
-        // Fixed evaluation sets, drawn once, shared by every checkpoint.
-        var generator = SeededGenerator(seed: configuration.seed &+ 0xE7A1)
-        let idStrings = (0..<configuration.idSequences).map { _ -> [Int] in
-            let n = generator.nextInt(in: 1...configuration.maxLength)
-            return (0..<n).map { _ in Int(generator.next() & 1) }
-        }
-        let oodStrings = evaluationStrings(length: configuration.oodLength, limit: configuration.oodSequences, seed: configuration.seed &+ 0x00D)
+        let (idStrings, oodStrings) = configuration.evaluationStrings()
         let start = Date()
         while trainer.step < configuration.steps {
             let metrics = trainer.trainStep()

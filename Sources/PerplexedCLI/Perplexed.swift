@@ -34,7 +34,7 @@ struct Perplexed: AsyncParsableCommand {
             DemoCommand.self, PplxCommand.self, CriticalCommand.self, RegionsCommand.self, FitGammaCommand.self,
             TemperatureCommand.self, SamplingCommand.self, LemmaCommand.self, LemmaTestCommand.self, TwoParameterCommand.self,
             VerifyCommand.self, TrainCommand.self, EvalCommand.self, WitnessCommand.self, CopySweepCommand.self,
-            ParityStudyCommand.self, ReproduceCommand.self, ModelCommand.self, NextTokenCommand.self,
+            ParityStudyCommand.self, StudyCommand.self, ReproduceCommand.self, ModelCommand.self, NextTokenCommand.self,
         ]
     )
 
