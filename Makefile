@@ -7,7 +7,7 @@ SWIFT ?= swift
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
 DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
 
-.PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean fuzz fuzz-smoke fuzz-build
+.PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean fuzz fuzz-smoke fuzz-build slurm-check
 
 # Installs the C libraries when missing: with apt-get as root, otherwise prints the line to run.
 deps:
@@ -90,6 +90,12 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	Fuzz/run $(FUZZ_SMOKE_SECONDS)
+
+# A real single-node Slurm on this machine (Debian's slurm-wlm and munge, installed when missing
+# and run as root): a smoke test of the cluster, then a small study as an array of 4 shards whose
+# merged report must equal the one-machine run's byte for byte (scripts/slurm/README.md).
+slurm-check: release
+	bash scripts/slurm/check --perplexed "$(BIN)"
 
 clean:
 	rm -rf .build
