@@ -199,7 +199,9 @@ import Testing
         #expect(r.stderr.contains("needs 21 positions"), "\(r.stderr)")
     }
 
-    @Test("huge lengths exit 1 or 64 at once with the flag, the range and the value", .timeLimit(.minutes(1)), arguments: [
+    // A hang guard, not a speed check, hence 10 minutes: in a CI run on a loaded 2-core machine,
+    // tests of a few milliseconds waited past a 1-minute limit for a thread (failing together at 341 s).
+    @Test("huge lengths exit 1 or 64 at once with the flag, the range and the value", .timeLimit(.minutes(10)), arguments: [
         (["witness", "--length", "9223372036854775807"], "--length must be in 1…524287, got 9223372036854775807"),
         (["witness", "--length", "4611686018427387904"], "--length must be in 1…524287, got 4611686018427387904"),
         (["witness", "--length", "100"], "--length: length must be >= 1 and at most 7 for this model, got 100"),
