@@ -56,8 +56,7 @@ struct StudyCommand: ParsableCommand {
 
 /// Reads and validates the study file `path`; a bad file is a runtime failure naming it.
 private func loadStudy(_ path: String) throws -> Study {
-    let data = try readRegularFile(path)
-    guard data.count <= 1 << 20 else { throw CommandFailure("cannot read \(path): a study file holds at most 1 MB") }
+    let data = try readRegularFile(path, limit: (1 << 20, "a study file holds at most 1 MB"))
     do {
         return try Study(parsing: data)
     } catch let error as ConfigurationError {

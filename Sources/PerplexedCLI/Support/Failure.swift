@@ -106,12 +106,14 @@ func requireFileName(_ value: String, _ flag: String) throws {
 }
 
 /// The bytes of the regular file at `path`. A directory, FIFO or device is refused before it is
-/// opened, so reading never blocks on a pipe or a terminal.
-func readRegularFile(_ path: String) throws -> Data {
+/// opened, so reading never blocks on a pipe or a terminal; with `limit`, so is a file of more
+/// than `limit.bytes` bytes (the error says `limit.reason`), so a huge file is never read whole.
+func readRegularFile(_ path: String, limit: (bytes: Int, reason: String)? = nil) throws -> Data {
     var status = stat()
     guard stat(path, &status) == 0 else { throw CommandFailure("cannot read \(path): \(String(cString: strerror(errno)))") }
     let kind = status.st_mode & S_IFMT
     guard kind == S_IFREG else { throw CommandFailure("cannot read \(path): \(kind == S_IFDIR ? "it is a directory" : "not a regular file")") }
+    if let limit, Int(status.st_size) > limit.bytes { throw CommandFailure("cannot read \(path): \(limit.reason)") }
     return try Data(contentsOf: URL(fileURLWithPath: path))
 }
 
