@@ -42,10 +42,11 @@ extension NetworkScalar {
 extension Float: NetworkScalar {
     public static var blasGemm: BLASGemm<Float> { cblas_sgemm }
 
-    /// A plain loop that LLVM vectorises (Swift's generic SIMD conversions do not).
+    /// ``fastExpInPlace(_:count:)``: ``fastExp(_:)`` of every element, bit for bit, on the
+    /// machine's widest vectors.
     @inlinable
     public static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { p[i] = fastExp(p[i]) }
+        fastExpInPlace(p, count: count)
     }
 }
 

@@ -238,6 +238,23 @@ func normBackwardParallel<S: NetworkScalar>(
 /// Saves σ(2u) in `sig` for the backward pass.
 @inline(__always)
 func geluForward<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, sig: UnsafeMutablePointer<S>, count: Int,
+    on isa: InstructionSet = .best
+) {
+    if S.self == Float.self {
+        // The same loop on the machine's widest vectors, bit for bit (Kernels' Elementwise.swift).
+        geluForwardFloat(
+            UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self),
+            sig: UnsafeMutableRawPointer(sig).assumingMemoryBound(to: Float.self), count: count,
+            a: -2 * Float(0.7978845608028654), k: 0.044715, on: isa)
+        return
+    }
+    geluForwardLoop(x, y, sig: sig, count: count)
+}
+
+/// `geluForward` as a plain loop: the reference, and the `Double` path.
+@inline(__always)
+func geluForwardLoop<S: NetworkScalar>(
     _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, sig: UnsafeMutablePointer<S>, count: Int
 ) {
     let c = S(0.7978845608028654)  // sqrt(2/pi)
@@ -256,6 +273,22 @@ func geluForward<S: NetworkScalar>(
 /// overwrites `dy` in place.
 @inline(__always)
 func geluBackward<S: NetworkScalar>(
+    _ x: UnsafePointer<S>, sig: UnsafePointer<S>, _ dy: UnsafeMutablePointer<S>, count: Int,
+    on isa: InstructionSet = .best
+) {
+    if S.self == Float.self {
+        geluBackwardFloat(
+            UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), sig: UnsafeRawPointer(sig).assumingMemoryBound(to: Float.self),
+            UnsafeMutableRawPointer(dy).assumingMemoryBound(to: Float.self), count: count,
+            c: Float(0.7978845608028654), k3: 3 * 0.044715, on: isa)
+        return
+    }
+    geluBackwardLoop(x, sig: sig, dy, count: count)
+}
+
+/// `geluBackward` as a plain loop: the reference, and the `Double` path.
+@inline(__always)
+func geluBackwardLoop<S: NetworkScalar>(
     _ x: UnsafePointer<S>, sig: UnsafePointer<S>, _ dy: UnsafeMutablePointer<S>, count: Int
 ) {
     let c = S(0.7978845608028654)

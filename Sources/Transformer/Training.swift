@@ -222,15 +222,12 @@ public struct Trainer {
                         let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
                         parallelFor(workParts, split: .fixed(parts: workParts)) { part, _ in
                         for tensor in layout.tensors {
-                            let decay = tensor.decays ? wd : 0
+                            let step = AdamWStep(clip: clip, beta1: b1, beta2: b2, correction1: c1, correction2: c2,
+                                                 learningRate: lrF, epsilon: eps, decay: tensor.decays ? wd : 0)
                             let range = SplitPolicy.slice(part, of: workParts, tensor.count)
-                            for i in (tensor.offset + range.lowerBound)..<(tensor.offset + range.upperBound) {
-                                let gi = g[i] * clip
-                                m[i] = b1 * m[i] + (1 - b1) * gi
-                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                let update = (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
-                                p[i] -= lrF * (update + decay * p[i])
-                            }
+                            let i = tensor.offset + range.lowerBound
+                            step.apply(parameters: p + i, firstMoments: m + i, secondMoments: v + i, gradients: g + i,
+                                       count: range.count)
                         }
                         }
                     }
@@ -238,6 +235,21 @@ public struct Trainer {
             }
         }
         return norm
+    }
+}
+
+/// AdamW as a plain Swift loop: the reference ``AdamWStep/apply(parameters:firstMoments:secondMoments:gradients:count:)``
+/// must match bit for bit (the tests compare them).
+func adamWLoop(
+    _ s: AdamWStep, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+    g: UnsafePointer<Float>, count: Int
+) {
+    for i in 0..<count {
+        let gi = g[i] * s.clip
+        m[i] = s.beta1 * m[i] + (1 - s.beta1) * gi
+        v[i] = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+        let update = (m[i] * s.correction1) / ((v[i] * s.correction2).squareRoot() + s.epsilon)
+        p[i] -= s.learningRate * (update + s.decay * p[i])
     }
 }
 

@@ -51,4 +51,32 @@ int perplexed_pack_x(const float *x, ptrdiff_t m, ptrdiff_t k, ptrdiff_t first, 
 int perplexed_packed_product(perplexed_isa isa, const float *xp, ptrdiff_t m, const float *w, ptrdiff_t ldw, ptrdiff_t n,
                              ptrdiff_t k, float *y, ptrdiff_t ldy, float *scratch);
 
+/// The elementwise kernels below compute bit for bit what the Swift loops they replace compute,
+/// on every instruction set: `isa` picks the code (AVX-512 when asked for and supported, plain
+/// C otherwise), never the numbers.
+
+/// p[i] = fastExp(p[i]) for i < count: the Swift function `fastExp` of Kernels (within about
+/// 2 ulp of exp), bit for bit.
+void perplexed_exp_inplace(perplexed_isa isa, float *p, ptrdiff_t count);
+
+/// GELU (tanh form) as the Transformer's Swift loop computes it, bit for bit: with
+/// e = fastExp(a·(v + k·v·v·v)), sig[i] = 1/(1 + e) and y[i] = v·sig[i], where v = x[i]; the
+/// caller passes a = −2·√(2/π) and k = 0.044715 as float32.
+void perplexed_gelu_forward(perplexed_isa isa, const float *x, float *y, float *sig, ptrdiff_t count, float a, float k);
+
+/// GELU's backward as the Swift loop computes it, bit for bit: dy[i] ·= sg + 2·v·sg·(1 − sg)·c·(1 + k3·v·v)
+/// with v = x[i], sg = sig[i]; the caller passes c = √(2/π) and k3 = 3·0.044715 as float32.
+void perplexed_gelu_backward(perplexed_isa isa, const float *x, const float *sig, float *dy, ptrdiff_t count, float c, float k3);
+
+/// One AdamW step's float32 constants (see `perplexed_adamw`).
+typedef struct {
+    float clip, beta1, beta2, one_minus_beta1, one_minus_beta2, correction1, correction2;
+    float learning_rate, epsilon, decay;
+} perplexed_adamw_step;
+
+/// AdamW on count parameters, as the Transformer's Swift loop computes it, bit for bit: with
+/// gi = g·clip, m = β1·m + (1−β1)·gi, v = β2·v + (1−β2)·gi·gi and
+/// p −= lr·((m·c1)/(√(v·c2) + ε) + decay·p).
+void perplexed_adamw(perplexed_isa isa, float *p, float *m, float *v, const float *g, ptrdiff_t count, const perplexed_adamw_step *step);
+
 #endif
