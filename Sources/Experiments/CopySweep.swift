@@ -96,7 +96,8 @@ public struct CopySweep: Sendable {
     }
 
     /// Calibrates and predicts first (with a prediction), then builds the witnesses, reporting
-    /// progress per calibration pair and per witness.
+    /// progress per calibration pair and per witness. A length where the model does not copy
+    /// α = 0…0 with a margin is not calibrated: nothing can be predicted there.
     public static func run<M: LanguageModel>(
         model: inout M, prompting: some CopyPrompting, configuration: CopySweepConfiguration = CopySweepConfiguration(),
         progress: (ExperimentProgress) -> Void = { _ in }
@@ -116,7 +117,7 @@ public struct CopySweep: Sendable {
                 strings[n] = Set(pairs[n, default: []].map(\.beta))
             }
             let calibration = try LemmaTest.calibrate(model: &model, prompting: prompting, pairs: pairs, lengths: lengths,
-                                                      precision: configuration.precision, progress: progress)
+                                                      precision: configuration.precision, skipWithoutMargin: true, progress: progress)
             let record = try LemmaTest.predict(calibration: calibration, floor: settings.floor, xis: settings.xis, calibrationStrings: strings,
                                                precision: configuration.precision)
             predicted = (lemma, calibration, record)
@@ -163,7 +164,7 @@ public struct CopySweep: Sendable {
             var predicted: [String] = []
             if let outcome = lemma?.outcomes[i], let pair = outcome.pairs.first {
                 let p = outcome.prediction
-                predicted = [String(format: "%.3g", p.eta), pair.copyPredicted ? "yes" : "no",
+                predicted = [p.eta.isNaN ? "n/a (alpha not copied)" : String(format: "%.3g", p.eta), pair.copyPredicted ? "yes" : "no",
                              p.bound.map { String(format: "%.3g", $0.upper.double(rounding: .up)) } ?? "n/a", Self.verdict(outcome)]
             }
             table.append([
@@ -199,7 +200,7 @@ public struct CopySweep: Sendable {
         var left = Chart(title: "L∞ distance of α and β distributions", xAxis: xAxis, yAxis: ChartAxis(label: "max over copy positions"))
         left.lines = [LineSeries(name: "η", points: points(\.eta), color: Palette.color(0))]
         if let lemma {
-            left.lines.append(LineSeries(name: "η(N), calibrated (largest over other flips)", points: zip(xs, lemma.prediction.lengths).map { ($0, $1.eta) },
+            left.lines.append(LineSeries(name: "η(N), calibrated (largest over other flips)", points: zip(xs, lemma.prediction.lengths).filter { !$1.eta.isNaN }.map { ($0, $1.eta) },
                                          color: Palette.color(2), dash: "5 3"))
         }
         var middle = Chart(title: "Confidence", xAxis: xAxis, yAxis: ChartAxis(label: "probability", range: 0...1))

@@ -156,7 +156,8 @@ public struct LemmaCalibration: Sendable {
     /// Calibration pairs at N.
     public let pairs: Int
     /// η(N): the largest L∞ distance between the α and β next-token distributions at the same
-    /// copy step, over every pair at N (the upper end of each witness's certified η).
+    /// copy step, over every pair at N (the upper end of each witness's certified η); NaN when
+    /// no pair was run (``LemmaTest/calibrate(model:prompting:pairs:lengths:precision:skipWithoutMargin:progress:)``).
     public let eta: Double
     /// m(N): the smallest margin (smallest p(α_k) − 1/2 on α's own greedy copy) over the
     /// calibration α's at N: the model's copy margin as calibrated. At most 0 when some α is not
@@ -336,9 +337,15 @@ public struct LemmaTest: Sendable {
     // MARK: The three steps
 
     /// Step 1: η(N) and m(N) from the pairs at each length (calibration never sees a test pair).
+    ///
+    /// With `skipWithoutMargin`, for pairs that all share one α (a copy sweep's 0…0): where α's
+    /// own copy has no margin (m ≤ 0: some p(α_k) ≤ 1/2), no flip of it can be predicted whatever
+    /// η(N) is, so its flips are not copied at all; that length is recorded with no pairs, m
+    /// from α's copy and η(N) unmeasured (NaN). This is what keeps a long model that no longer
+    /// copies α (Gemma 3 from N = 256) from spending most of a sweep on calibration.
     public static func calibrate<M: LanguageModel>(
         model: inout M, prompting: some CopyPrompting, pairs: [Int: [LemmaPair]], lengths: [Int], precision: Int = 128,
-        progress: (ExperimentProgress) -> Void = { _ in }
+        skipWithoutMargin: Bool = false, progress: (ExperimentProgress) -> Void = { _ in }
     ) throws -> [LemmaCalibration] {
         let total = lengths.reduce(0) { $0 + (pairs[$1]?.count ?? 0) }
         var done = 0
@@ -346,6 +353,17 @@ public struct LemmaTest: Sendable {
             progress(ExperimentProgress(.stage, "calibration at N = \(n)"))
             var etas: [Double] = [], margins: [Double] = []
             var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
+            let shared = pairs[n].flatMap { list in list.allSatisfy { $0.alpha == list.first?.alpha } ? list.first?.alpha : nil }
+            if skipWithoutMargin, let alpha = shared {
+                let copy = try greedyCopy(alpha, model: &model, prompting: prompting)
+                if copy.margin <= 0 {
+                    done += pairs[n]?.count ?? 0
+                    progress(ExperimentProgress(.step, "calibration at N = \(n) skipped: α is not copied with a margin (m = \(formatMargin(copy.margin))), so no flip can be predicted",
+                                                completed: done, total: total))
+                    return LemmaCalibration(length: n, pairs: 0, eta: .nan, margin: copy.margin, margins: [], etas: [])
+                }
+                alphaCopy = copy
+            }
             for pair in pairs[n] ?? [] {
                 let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
                 alphaCopy = alpha
@@ -397,7 +415,7 @@ public struct LemmaTest: Sendable {
             }
             return LemmaThresholdPrediction(xi: xi, gridThreshold: grid, lemma: lemma)
         }
-        return LemmaPredictionRecord(floor: floor, calibrationPairs: calibration.map(\.pairs).min() ?? 0, lengths: lengths,
+        return LemmaPredictionRecord(floor: floor, calibrationPairs: calibration.map(\.pairs).filter { $0 > 0 }.min() ?? 0, lengths: lengths,
                                      thresholds: thresholds, calibrationStrings: calibrationStrings)
     }
 
@@ -493,7 +511,7 @@ public struct LemmaTest: Sendable {
 
     // MARK: Reports
 
-    private static func format(_ x: Double) -> String { String(format: "%.4g", x) }
+    private static func format(_ x: Double) -> String { x.isNaN ? "n/a" : String(format: "%.4g", x) }
     /// Margins near 1/2 to five decimals: rounded to four digits, m = 0.49997 would read as 1/2,
     /// which Eq. 5 excludes.
     private static func formatMargin(_ m: Double) -> String { String(format: "%.5f", m) }
@@ -569,6 +587,11 @@ public struct LemmaTest: Sendable {
             return s
         }
         text += parts.joined(separator: "; ") + ". "
+        let skipped = calibration.filter { $0.pairs == 0 && $0.eta.isNaN }.map(\.length)
+        if !skipped.isEmpty {
+            text += "At N ∈ {\(skipped.map(String.init).joined(separator: ", "))} α was not copied with a margin (m(N) ≤ 0), so no flip could be predicted there "
+                + "and none was calibrated (η(N) not measured). "
+        }
         text += predictionFailed ? "Some prediction FAILED (see the tables): the calibration did not capture the model's behaviour on fresh pairs." : "No prediction failed."
         let (smallest, below) = smallestProbability
         if below == true { text += " The smallest probability seen on a test copy, \(smallest), is below the given ε_model: it is not a floor of this model." }

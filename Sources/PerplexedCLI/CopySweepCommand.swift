@@ -20,7 +20,9 @@ struct CopySweepCommand: ParsableCommand {
             positions of the witness's class (j > ⌊--flips-after·N⌋, never j = N) give η(N) and \
             the margin m(N); from them and ε (--floor, by default the model's certified floor) \
             the lemma predicts whether β_N is copied as α_N, a bound on the gap, and n′ per --xi. \
-            The witness then shows whether the prediction held. The "own bound" columns are the \
+            The witness then shows whether the prediction held. Where the model does not copy \
+            0…0 itself with a margin (m(N) ≤ 0), no flip can be predicted, so none is calibrated. \
+            The "own bound" columns are the \
             older check, with ε and η taken from the witness itself: a consistency check of the \
             proof's steps on one pair, not a prediction. --calibration-pairs 0 leaves the \
             prediction out.

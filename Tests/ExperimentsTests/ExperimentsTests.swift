@@ -324,12 +324,18 @@ let tinyCopyModel: TransformerModel = {
         let failing = witnesses.filter(\.betaCopiedAsAlpha).map { String($0.length) }
         #expect(copySection.measured.contains("N ∈ {\(failing.joined(separator: ", "))}"))
         #expect(copySection.tables[0].rows.map { $0[0] } == ["4", "64", "80"])
-        // The prediction: calibrated on 10 other flips of the second half (1 at N = 4), with the
-        // copy model's certified floor, and reported in words and in its own n′ table.
-        #expect(copySection.tables[0].columns.contains("eta(N) calibrated") && copySection.tables[1].columns.first == "xi")
+        // The prediction: calibrated on 10 other flips of the second half (1 at N = 4) where the
+        // model copies α = 0…0 with a margin (none elsewhere: nothing could be predicted), with
+        // the copy model's certified floor, and reported in words and in its own n′ table.
+        let etaColumn = try #require(copySection.tables[0].columns.firstIndex(of: "eta(N) calibrated"))
+        #expect(copySection.tables[1].columns.first == "xi")
+        let calibrated = witnesses.map { $0.alpha.margin > 0 }
+        #expect(copySection.tables[0].rows.map { $0[etaColumn] != "n/a (alpha not copied)" } == calibrated)
+        let counts = zip(calibrated, [1, 10, 10]).map { $0 ? $1 : 0 }
+        let countText = Set(counts).count == 1 ? "over \(counts[0]) calibration pairs" : zip([4, 64, 80], counts).map { "\($1) at N = \($0)" }.joined(separator: ", ")
+        #expect(copySection.measured.contains(countText), "expected \(countText)")
         let floor = try ProbabilityFloor(head: OutputHead(transformer: copy.model)).float32Epsilon()
         #expect(copySection.measured.contains("As a prediction") && copySection.measured.contains("ε_model = \(floor.briefText)"))
-        #expect(copySection.measured.contains("1 at N = 4, 10 at N = 64, 10 at N = 80"))
 
         // Sampling: rates within 4 standard errors (+10⁻³) of the exact values, bounds below them.
         var sampled = TransformerLanguageModel(copy.model)

@@ -16,6 +16,8 @@ struct MemorisingCopier: LanguageModel {
     let memory: [[Int]: Double]
     let c: Double
     let separator: Double
+    /// A margin of its own for inputs of some lengths (c elsewhere); below 0, α* is not copied.
+    var marginByLength: [Int: Double] = [:]
     private var nearest: [[Int]: (bits: [Int], h: Int, d: Double)] = [:]
 
     init(memory: [[Int]: Double], c: Double, separator: Double) {
@@ -38,7 +40,7 @@ struct MemorisingCopier: LanguageModel {
                 .min { $0.h < $1.h }!
             nearest[input] = found
         }
-        let p = 0.5 + c - found.d * Double(found.h) / Double(input.count)
+        let p = 0.5 + (marginByLength[input.count] ?? c) - found.d * Double(found.h) / Double(input.count)
         var probabilities = [0.0, 0.0, separator]
         probabilities[found.bits[k]] = p
         probabilities[1 - found.bits[k]] = 1 - separator - p
@@ -250,6 +252,33 @@ struct MemorisingCopier: LanguageModel {
         guard case .object(let fields) = sweep.json() else { Issue.record("the sweep's JSON is not an object"); return }
         #expect(fields.map(\.0) == ["witnesses", "prediction"])
         #expect(sweep.figure(title: "t").panels[0].lines.count == 2)
+    }
+
+    @Test("a sweep does not calibrate where α = 0…0 is not copied with a margin: nothing could be predicted there")
+    func sweepSkipsLengthsWithoutMargin() throws {
+        let d = 8.0, lengths = [16, 64, 128]
+        let memory = Dictionary(uniqueKeysWithValues: lengths.map { (Array(repeating: 0, count: $0), d) })
+        var model = MemorisingCopier(memory: memory, c: Self.c, separator: Self.separator)
+        // At N = 128, p(α_k) = 1/2 − 1/10 while the other bit gets 0.55: α is not copied (m = −1/10).
+        model.marginByLength[128] = -0.1
+        let prediction = CopySweepPrediction(calibrationPairs: 12, seed: 7, floor: Self.floor)
+        let sweep = try CopySweep.run(model: &model, prompting: BitCopyPrompting(), configuration: CopySweepConfiguration(lengths: lengths, prediction: prediction))
+        let lemma = try #require(sweep.lemma)
+        #expect(lemma.calibration.map(\.pairs) == [7, 12, 0])
+        #expect(lemma.calibration[2].eta.isNaN && abs(lemma.calibration[2].margin + 0.1) < 1e-6)
+        // Elsewhere as before: η(N) = d/N.
+        #expect(abs(lemma.calibration[1].eta - d / 64) < 1e-5)
+        #expect(lemma.prediction.calibrationPairs == 7)
+        let p = lemma.prediction.lengths[2]
+        #expect(!p.copyPredicted && p.bound == nil)
+        // The witness at N = 128 is still built (and its α is not copied), with nothing predicted for it.
+        #expect(sweep.witnesses.count == 3 && sweep.witnesses[2].alpha.margin < 0)
+        #expect(lemma.outcomes[2].covered.isEmpty && CopySweep.verdict(lemma.outcomes[2]) == "n/a")
+        let row = sweep.table().rows[2]
+        #expect(row[15] == "n/a (alpha not copied)" && row[16] == "no" && row[18] == "n/a")
+        #expect(lemma.summary().contains("At N ∈ {128} α was not copied with a margin"))
+        #expect(lemma.json().rendered().contains("\"eta\": null"))
+        #expect(sweep.figure(title: "t").panels[0].lines[1].points.count == 2)
     }
 
     @Test("a sweep's prediction needs increasing lengths and another position to calibrate on")
