@@ -238,21 +238,6 @@ public struct Trainer {
     }
 }
 
-/// AdamW as a plain Swift loop: the reference ``AdamWStep/apply(parameters:firstMoments:secondMoments:gradients:count:)``
-/// must match bit for bit (the tests compare them).
-func adamWLoop(
-    _ s: AdamWStep, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-    g: UnsafePointer<Float>, count: Int
-) {
-    for i in 0..<count {
-        let gi = g[i] * s.clip
-        m[i] = s.beta1 * m[i] + (1 - s.beta1) * gi
-        v[i] = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
-        let update = (m[i] * s.correction1) / ((v[i] * s.correction2).squareRoot() + s.epsilon)
-        p[i] -= s.learningRate * (update + s.decay * p[i])
-    }
-}
-
 /// Token and sequence accuracy of greedy bit predictions (ties to 0) at target positions.
 func accuracy(_ batch: Batch, probs: UnsafePointer<Float>, vocab: Int) -> (token: Double, sequence: Double) {
     var right = 0, total = 0, seqRight = 0, seqTotal = 0

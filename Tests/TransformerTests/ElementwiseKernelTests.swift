@@ -72,3 +72,18 @@ struct ElementwiseKernelTests {
         }
     }
 }
+
+/// AdamW as the Swift loop `Trainer` ran before `AdamWStep` (its operations, in its order): the
+/// reference `AdamWStep.apply` must match bit for bit.
+func adamWLoop(
+    _ s: AdamWStep, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+    g: UnsafePointer<Float>, count: Int
+) {
+    for i in 0..<count {
+        let gi = g[i] * s.clip
+        m[i] = s.beta1 * m[i] + (1 - s.beta1) * gi
+        v[i] = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+        let update = (m[i] * s.correction1) / ((v[i] * s.correction2).squareRoot() + s.epsilon)
+        p[i] -= s.learningRate * (update + s.decay * p[i])
+    }
+}
