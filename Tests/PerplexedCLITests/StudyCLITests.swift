@@ -45,8 +45,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let merge = try CLI.run(["study", "merge", directory])
         #expect(merge.status == 1 && merge.stderr.contains("study.json"), "\(merge.stderr)")
-        try Data(#"{"seeds": [1], "tasks": ["copy"]}"#.utf8).write(to: URL(fileURLWithPath: file))
+        try Data(#"{"seeds": [1], "analyses": ["witnesses"]}"#.utf8).write(to: URL(fileURLWithPath: file))
         let plan = try CLI.run(["study", "plan", file])
-        #expect(plan.status == 1 && plan.stderr.contains("'tasks'") && plan.stderr.contains("not yet supported"), "\(plan.stderr)")
+        #expect(plan.status == 1 && plan.stderr.contains("'analyses'") && plan.stderr.contains("copy task"), "\(plan.stderr)")
     }
 }
