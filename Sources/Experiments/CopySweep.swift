@@ -184,12 +184,7 @@ public struct CopySweep: Sendable {
 
     /// Whether the witness bore out what was predicted for it: "yes", "NO (…)", "undecided"
     /// (gap and bound overlap), or "n/a" when nothing was predicted (η(N) not below its margin).
-    static func verdict(_ outcome: LemmaLengthOutcome) -> String {
-        guard !outcome.covered.isEmpty else { return "n/a" }
-        if outcome.copyFailures > 0 { return "NO (not copied as alpha)" }
-        if (outcome.boundFailures ?? 0) > 0 { return "NO (gap above bound)" }
-        return outcome.boundUndecided > 0 ? "undecided" : "yes"
-    }
+    static func verdict(_ outcome: LemmaLengthOutcome) -> String { CopyPredictionVerdict(outcome).text }
 
     /// Fig. 2's three panels against log₂ N.
     public func figure(title: String) -> Figure {
@@ -217,5 +212,39 @@ public struct CopySweep: Sendable {
         ]
         right.legend = .topRight
         return Figure(panels: [left, middle, right], columns: 3, title: title)
+    }
+}
+
+/// How one length's witness bore out its Lemma 3.1 prediction (raw values as stored in a
+/// study's copy results).
+public enum CopyPredictionVerdict: String, Sendable, CaseIterable {
+    /// Copied as predicted, and the gap within the predicted bound (or no bound was predicted).
+    case held
+    /// Predicted to be copied as α, but it was not.
+    case notCopied = "not_copied"
+    /// Copied, but the gap is certainly above the predicted bound.
+    case gapAboveBound = "gap_above_bound"
+    /// Copied; the gap's enclosure overlaps the bound's.
+    case undecided
+    /// Nothing was predicted: η(N) was not below the margin of α's copy.
+    case notPredicted = "not_predicted"
+
+    /// The verdict on `outcome`'s witness.
+    public init(_ outcome: LemmaLengthOutcome) {
+        if outcome.covered.isEmpty { self = .notPredicted }
+        else if outcome.copyFailures > 0 { self = .notCopied }
+        else if (outcome.boundFailures ?? 0) > 0 { self = .gapAboveBound }
+        else { self = outcome.boundUndecided > 0 ? .undecided : .held }
+    }
+
+    /// As the sweep's table shows it.
+    public var text: String {
+        switch self {
+        case .held: "yes"
+        case .notCopied: "NO (not copied as alpha)"
+        case .gapAboveBound: "NO (gap above bound)"
+        case .undecided: "undecided"
+        case .notPredicted: "n/a"
+        }
     }
 }

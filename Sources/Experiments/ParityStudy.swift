@@ -67,7 +67,16 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
         try ConfigurationError.require((1...4096).contains(oodLength), "oodLength", "must be in 1…4096", oodLength)
         try ConfigurationError.require((1...1_000_000).contains(idSequences), "idSequences", "must be in 1…1000000", idSequences)
         try ConfigurationError.require((1...1_000_000).contains(oodSequences), "oodSequences", "must be in 1…1000000", oodSequences)
-        // The model's size, bounded well below what the training memory limit would refuse later.
+        try Self.validate(model: model)
+        if model.position == .learned {
+            try ConfigurationError.require(model.maxPositions >= max(maxLength, oodLength), "maxPositions",
+                                           "must cover maxLength and oodLength with learned positions", model.maxPositions)
+        }
+    }
+
+    /// Throws the first of the model's size fields out of range: bounded well below what the
+    /// training memory limit would refuse later.
+    static func validate(model: TransformerConfig) throws(ConfigurationError) {
         try ConfigurationError.require((1...1024).contains(model.dModel), "dModel", "must be in 1…1024", model.dModel)
         try ConfigurationError.require((1...64).contains(model.heads), "heads", "must be in 1…64", model.heads)
         try ConfigurationError.require(model.dModel % model.heads == 0, "heads", "must divide dModel (\(model.dModel))", model.heads)
@@ -76,10 +85,6 @@ public struct ParityStudyConfiguration: Sendable, Equatable {
         }
         try ConfigurationError.require((1...16).contains(model.layers), "layers", "must be in 1…16", model.layers)
         try ConfigurationError.require((1...8192).contains(model.mlpHidden), "mlpHidden", "must be in 1…8192", model.mlpHidden)
-        if model.position == .learned {
-            try ConfigurationError.require(model.maxPositions >= max(maxLength, oodLength), "maxPositions",
-                                           "must cover maxLength and oodLength with learned positions", model.maxPositions)
-        }
     }
 
     /// The fixed evaluation strings, drawn once from the seed and shared by every checkpoint:

@@ -74,28 +74,33 @@ public struct StudyPlan: Sendable {
     /// How the estimates were obtained, in a sentence.
     public let method: String
 
-    /// The plan of `study` cut into `shards`, with each configuration (task × position scheme)
-    /// measured once by ``ParityRate/measure(_:)`` with the first seed.
+    /// The plan of `study` cut into `shards`, with each configuration (task × position scheme ×
+    /// the settings that vary) measured once with its first seed: parity runs by
+    /// ``ParityRate/measure(_:)``, copy runs by ``CopyStudyConfiguration/measureEstimate()``.
     public init(_ study: Study, shards: Int, progress: (ExperimentProgress) -> Void = { _ in }) throws {
         try study.validate()
         _ = try StudyShard(1, of: shards)
-        var rates: [String: ParityRate] = [:]
+        // Runs of one configuration differ only in their seed: the first one's estimate stands for all.
+        var estimates: [String: WorkEstimate] = [:]
         var entries: [Entry] = []
         for run in study.runs {
-            let key = "\(run.task.rawValue)-\(run.position.rawValue)"
-            if rates[key] == nil {
+            let key = run.configurationID
+            if estimates[key] == nil {
                 progress(ExperimentProgress(.stage, "probing \(key) on this machine"))
-                // The configuration's first run (its first seed) stands for all.
-                rates[key] = try ParityRate.measure(run.configuration)
+                estimates[key] = try run.copy?.measureEstimate() ?? run.configuration.estimate(at: ParityRate.measure(run.configuration))
             }
-            entries.append(Entry(run: run, shard: Study.shard(ofRunAt: run.index, shards: shards), estimate: run.configuration.estimate(at: rates[key]!)))
+            entries.append(Entry(run: run, shard: Study.shard(ofRunAt: run.index, shards: shards), estimate: estimates[key] ?? WorkEstimate(seconds: 0, bytes: 0)))
         }
         self.study = study
         self.shards = shards
         self.entries = entries
-        method = "time measured on this machine by a probe of each task and position scheme (\(ParityRate.probeSteps) training steps and "
+        let parity = "time measured on this machine by a probe of each task and position scheme (\(ParityRate.probeSteps) training steps and "
             + "the evaluation of \(ParityRate.probeIDStrings) + \(ParityRate.probeOODStrings) strings), scaled to each run's steps and checkpoints; "
             + "memory computed from the model's size (trainer state, one evaluation batch, the scored positions kept)"
+        let copy = "copy runs: time measured on this machine by a probe of each configuration (\(CopyStudyConfiguration.probeSteps) training steps and the decoding rate of the untrained model), "
+            + "scaled to the steps and to each length's witness and calibration pairs (copies that verify in one pass); memory from the trainer and the witnesses kept"
+        // The parity sentence alone when there is no copy task, as before copy studies existed.
+        method = study.tasks == [.copy] ? copy : study.tasks.contains(.copy) ? parity + "; " + copy : parity
     }
 
     /// Per shard: runs, estimated seconds one after the other, and the largest run's memory.
@@ -132,8 +137,8 @@ public struct StudyPlan: Sendable {
             ("study", .string(study.name)), ("fingerprint", .string(study.fingerprint)), ("shards", .number("\(shards)")),
             ("estimate_method", .string(method)),
             ("runs", .array(entries.map { e in
-                .object([("id", .string(e.run.id)), ("task", .string(e.run.task.rawValue)), ("position", .string(e.run.position.rawValue)),
-                         ("seed", .number("\(e.run.seed)")), ("shard", .number("\(e.shard)")),
+                .object([("id", .string(e.run.id)), ("task", .string(e.run.task.rawValue)), ("position", .string(e.run.position.rawValue))]
+                        + StudyReport.settingsJSON(e.run.axisValues) + [("seed", .number("\(e.run.seed)")), ("shard", .number("\(e.shard)")),
                          ("seconds", .number(String(format: "%.1f", e.estimate.seconds))), ("bytes", .number(String(format: "%.0f", e.estimate.bytes)))])
             })),
             ("shard_totals", .array(shardTotals.map { t in

@@ -15,8 +15,11 @@ public struct StudyMissingRuns: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-/// The merged report of a study: per configuration (task × position scheme), the distribution
-/// over seeds of Pearson's r in and out of distribution, and how each selection rule fares.
+/// The merged report of a study: per configuration (task × position scheme × the settings that
+/// vary), for parity the distribution over seeds of Pearson's r in and out of distribution and
+/// how each selection rule fares; for copy, at each witness length, how many seeds give a
+/// perplexity-wrong witness, the distribution of the perplexity gap and how often the Lemma 3.1
+/// prediction held.
 /// Made from the result files alone, in the plan's order, so the same results give the same
 /// bytes whichever order the shards ran in; timings (result metadata) are left out.
 public struct StudyReport: Sendable {
@@ -63,10 +66,14 @@ public struct StudyReport: Sendable {
         public let selectors: [Selector]
     }
 
-    /// One task × position scheme over the study's seeds.
+    /// One parity configuration over the study's seeds.
     public struct Configuration: Sendable {
+        /// ``Study/Run/configurationID``: `parity-rope`, `parity-rope-steps2000`.
+        public let id: String
         public let task: String
         public let position: String
+        /// The settings that vary over the task's runs, at this configuration's values.
+        public let settings: [Study.AxisValue]
         /// The runs' results, in seed order of the study.
         public let results: [StudyRunResult]
         public let inDistribution: SetSummary
@@ -75,8 +82,45 @@ public struct StudyReport: Sendable {
         public let chosenInJudgedOut: [Selector]
     }
 
+    /// One witness length of one copy configuration, over the seeds.
+    public struct CopyLength: Sendable, Equatable {
+        public let length: Int
+        public let runs: Int
+        public let alphaCopied: Int
+        public let betaCopiedAsAlpha: Int
+        /// Seeds whose witness is perplexity-wrong (α copied right, β copied as α).
+        public let perplexityWrong: Int
+        /// |pplx(α_N) − pplx(β_N)| over the seeds (midpoints).
+        public let gap: Distribution?
+        /// Seeds where β's copy as α was predicted, and each verdict's count
+        /// (``CopyPredictionVerdict`` order); nil when the prediction was not run.
+        public let copyPredicted: Int?
+        public let verdicts: [(verdict: CopyPredictionVerdict, seeds: Int)]?
+
+        public static func == (a: CopyLength, b: CopyLength) -> Bool {
+            a.length == b.length && a.runs == b.runs && a.alphaCopied == b.alphaCopied && a.betaCopiedAsAlpha == b.betaCopiedAsAlpha
+                && a.perplexityWrong == b.perplexityWrong && a.gap == b.gap && a.copyPredicted == b.copyPredicted
+                && a.verdicts?.map(\.seeds) == b.verdicts?.map(\.seeds)
+        }
+    }
+
+    /// One copy configuration over the study's seeds.
+    public struct CopyConfiguration: Sendable {
+        /// ``Study/Run/configurationID``: `copy-rope`, `copy-rope-steps2000`.
+        public let id: String
+        public let position: String
+        public let settings: [Study.AxisValue]
+        /// The runs' results, in seed order of the study.
+        public let results: [CopyStudyRunResult]
+        /// One per witness length, in order.
+        public let lengths: [CopyLength]
+    }
+
     public let study: Study
+    /// The parity configurations, in plan order.
     public let configurations: [Configuration]
+    /// The copy configurations, in plan order.
+    public let copyConfigurations: [CopyConfiguration]
     /// Directories under `runs/` that are no run of the study (left out of the report).
     public let unlisted: [String]
 
@@ -89,24 +133,52 @@ public struct StudyReport: Sendable {
             throw StudyFileError(reason: "\(files.studyFile) does not exist: \(directory) is no study's output directory (`perplexed study run` writes it)")
         }
         let fingerprint = study.fingerprint, runs = study.runs
-        var results: [String: StudyRunResult] = [:], missing: [String] = []
+        var results: [String: StudyRunResult] = [:], copies: [String: CopyStudyRunResult] = [:], missing: [String] = []
         for run in runs {
-            if let result = try files.result(run.id, fingerprint: fingerprint) { results[run.id] = result } else { missing.append(run.id) }
+            if run.task == .copy, let result = try files.copyResult(run.id, fingerprint: fingerprint) { copies[run.id] = result }
+            else if run.task == .parity, let result = try files.result(run.id, fingerprint: fingerprint) { results[run.id] = result }
+            else { missing.append(run.id) }
         }
         guard missing.isEmpty else { throw StudyMissingRuns(ids: missing, total: runs.count) }
         let ids = Set(runs.map(\.id))
         let present = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/runs")) ?? []
-        var configurations: [Configuration] = []
-        for task in study.tasks {
-            for position in study.positions {
-                let mine = runs.filter { $0.task == task && $0.position == position }.compactMap { results[$0.id] }
-                configurations.append(Configuration(task: task.rawValue, position: position.rawValue, results: mine,
+        var configurations: [Configuration] = [], copyConfigurations: [CopyConfiguration] = []
+        // Runs are listed configuration by configuration, seeds innermost.
+        var groups: [[Study.Run]] = []
+        for run in runs {
+            if let last = groups.last?.last, last.configurationID == run.configurationID { groups[groups.count - 1].append(run) } else { groups.append([run]) }
+        }
+        for group in groups {
+            let first = group[0]
+            if first.task == .copy {
+                let mine = group.compactMap { copies[$0.id] }
+                copyConfigurations.append(CopyConfiguration(id: first.configurationID, position: first.position.rawValue, settings: first.axisValues,
+                                                            results: mine, lengths: copyLengths(mine)))
+            } else {
+                let mine = group.compactMap { results[$0.id] }
+                configurations.append(Configuration(id: first.configurationID, task: first.task.rawValue, position: first.position.rawValue,
+                                                    settings: first.axisValues, results: mine,
                                                     inDistribution: summary(mine.map(\.inDistribution)),
                                                     outOfDistribution: summary(mine.map(\.outOfDistribution)),
                                                     chosenInJudgedOut: selectors(mine.map(\.inDistributionChoiceJudgedOutOfDistribution))))
             }
         }
-        return StudyReport(study: study, configurations: configurations, unlisted: present.filter { !ids.contains($0) }.sorted())
+        return StudyReport(study: study, configurations: configurations, copyConfigurations: copyConfigurations,
+                           unlisted: present.filter { !ids.contains($0) }.sorted())
+    }
+
+    /// Each witness length over the runs (every run has the study's lengths, in order).
+    static func copyLengths(_ results: [CopyStudyRunResult]) -> [CopyLength] {
+        guard let lengths = results.first?.witnesses.map(\.length) else { return [] }
+        return lengths.enumerated().map { i, n in
+            let witnesses = results.compactMap { $0.witnesses.indices.contains(i) ? $0.witnesses[i] : nil }
+            let predictions = witnesses.compactMap(\.prediction)
+            let predicted = predictions.count == witnesses.count && !witnesses.isEmpty
+            return CopyLength(length: n, runs: witnesses.count, alphaCopied: witnesses.filter(\.alphaCopied).count,
+                              betaCopiedAsAlpha: witnesses.filter(\.betaCopiedAsAlpha).count, perplexityWrong: witnesses.filter(\.perplexityWrong).count,
+                              gap: Distribution(witnesses.map(\.gap)), copyPredicted: predicted ? predictions.filter(\.copyPredicted).count : nil,
+                              verdicts: predicted ? CopyPredictionVerdict.allCases.map { v in (v, predictions.filter { $0.verdict == v.rawValue }.count) } : nil)
+        }
     }
 
     static func summary(_ analyses: [StudyRunResult.Analysis]) -> SetSummary {
@@ -138,6 +210,11 @@ public struct StudyReport: Sendable {
         case (false, false): return .differs
         default: return .partly
         }
+    }
+
+    /// ", steps 2000, layers 2" for varying settings, else "".
+    static func settingsText(_ settings: [Study.AxisValue]) -> String {
+        settings.map { ", \($0.axis.rawValue) \($0.value)" }.joined()
     }
 
     func section(_ c: Configuration) -> ReportSection {
@@ -189,16 +266,16 @@ public struct StudyReport: Sendable {
         let measured = "Over \(n) seed\(n == 1 ? "" : "s"): " + describe("In distribution", c.inDistribution, sign: "negative") + " "
             + describe("Out of distribution", c.outOfDistribution, sign: "positive") + " " + selection
         return ReportSection(
-            title: "\(c.task), \(c.position) positions (\(n) seed\(n == 1 ? "" : "s"))",
+            title: "\(c.task), \(c.position) positions\(Self.settingsText(c.settings)) (\(n) seed\(n == 1 ? "" : "s"))",
             claim: "Fig. 4 (one training run): r(L, F1) = −0.94 in distribution and positive (about +0.31) out of distribution. "
                 + "Verdict rule here: agrees when the median r over seeds is negative in distribution and positive out of it.",
             measured: measured, agreement: Self.agreement(c), tables: [correlations, selectors, seeds],
-            figures: [(file: "\(c.task)-\(c.position).svg", svg: figure(c).svg())])
+            figures: [(file: "\(c.id).svg", svg: figure(c).svg())])
     }
 
     /// Each seed as a point (ID r, OOD r), coloured by the OOD accuracy the lowest-perplexity pick loses.
     func figure(_ c: Configuration) -> Figure {
-        var chart = Chart(title: "\(c.task), \(c.position): r(L, F1) per seed",
+        var chart = Chart(title: "\(c.task), \(c.position)\(Self.settingsText(c.settings)): r(L, F1) per seed",
                           xAxis: ChartAxis(label: "in-distribution r"), yAxis: ChartAxis(label: "out-of-distribution r"))
         let points = c.results.compactMap { result -> (x: Double, y: Double, value: Double)? in
             guard let x = result.inDistribution.pearson, let y = result.outOfDistribution.pearson else { return nil }
@@ -215,21 +292,37 @@ public struct StudyReport: Sendable {
 
     /// The report in the shape of the project's reproduction reports (Markdown and HTML).
     public var document: ReproductionReport {
+        let parity = study.tasks.contains(.parity), copy = study.tasks.contains(.copy)
+        let unit = study.grid.isEmpty ? "task × position scheme" : "task × position scheme × the settings given as lists"
+        let paritySummary = "the distribution of Pearson's r between log-perplexity and micro-F1 across checkpoints, "
+            + "and how often each selection rule picks a checkpoint as accurate as the most accurate one (on the same evaluation set)"
+        let copySummary = "at each witness length, how many seeds give a perplexity-wrong witness (α_N = 0…0 copied right, β_N = 0…01 copied as α_N), "
+            + "the distribution of |pplx(α_N) − pplx(β_N)|, and how often the Lemma 3.1 prediction of the witness held"
+        let summaries = (parity ? [(copy ? "for parity, " : "") + paritySummary] : []) + (copy ? [(parity ? "for copy, " : "") + copySummary] : [])
         var report = ReproductionReport(
             title: "Study \(study.name): \(study.runs.count) runs",
-            preamble: "Merged from the runs' result.json files by `perplexed study merge`. Each configuration (task × position scheme) is "
-                + "summarised over its seeds: the distribution of Pearson's r between log-perplexity and micro-F1 across checkpoints, "
-                + "and how often each selection rule picks a checkpoint as accurate as the most accurate one (on the same evaluation set).")
+            preamble: "Merged from the runs' result.json files by `perplexed study merge`. Each configuration (\(unit)) is "
+                + "summarised over its seeds: " + summaries.joined(separator: "; ") + ".")
         let s = study.settings
-        report.run = [
+        func listed(_ axis: StudyAxis) -> String { study.values(of: axis).map(String.init).joined(separator: ", ") }
+        let lengths = study.grid[.maxLength] == nil ? "training 1…\(s.maxLength)" : "training up to \(listed(.maxLength)) bits"
+        var run: [(String, String)] = [
             ("study fingerprint", study.fingerprint), ("tasks", study.tasks.map(\.rawValue).joined(separator: ", ")),
-            ("positions", study.positions.map(\.rawValue).joined(separator: ", ")), ("seeds", study.positions.map { "\($0.rawValue): \(Self.seedList(study.seeds(for: $0)))" }.joined(separator: "; ")),
-            ("steps", "\(s.steps), a checkpoint every \(s.checkpointEvery)"),
-            ("lengths", "training 1…\(s.maxLength), out of distribution \(s.oodLength)"),
-            ("evaluation strings", "\(s.idSequences) in distribution, \(s.oodSequences) out of distribution"),
-            ("model", "dModel \(s.model.dModel), heads \(s.model.heads), layers \(s.model.layers), mlpHidden \(s.model.mlpHidden)"),
+            ("positions", study.positions.map(\.rawValue).joined(separator: ", ")),
+            ("seeds", study.positions.map { "\($0.rawValue): \(Self.seedList(study.seeds(for: $0)))" }.joined(separator: "; ")),
         ]
-        report.sections = configurations.map(section)
+        run.append(("steps", listed(.steps) + (parity ? ", a checkpoint every \(s.checkpointEvery)" : "")))
+        run.append(("lengths", lengths + (parity ? ", out of distribution \(listed(.oodLength))" : "")))
+        if parity { run.append(("evaluation strings", "\(s.idSequences) in distribution, \(s.oodSequences) out of distribution")) }
+        run.append(("model", "dModel \(listed(.dModel)), heads \(s.model.heads), layers \(listed(.layers)), mlpHidden \(s.model.mlpHidden)"))
+        if let analyses = study.analyses { run.append(("analyses", analyses.map(\.rawValue).joined(separator: ", "))) }
+        if copy {
+            let predicted = study.resolvedAnalyses.contains(.prediction)
+                ? "; Lemma 3.1 predicted from \(study.calibrationPairs) calibration pairs per length" : "; not predicted"
+            run.append(("copy witnesses", "N = " + study.witnessLengths.map(String.init).joined(separator: ", ") + predicted))
+        }
+        report.run = run
+        report.sections = study.tasks.flatMap { $0 == .copy ? copyConfigurations.map(copySection) : configurations.map(section) }
         return report
     }
 
@@ -260,18 +353,23 @@ public struct StudyReport: Sendable {
         return .object([
             ("format", "perplexed-study-report/1"),
             ("study", study.json()), ("fingerprint", .string(study.fingerprint)),
-            ("configurations", .array(configurations.map { c in
+            ("configurations", .array(study.tasks.flatMap { $0 == .copy ? copyConfigurations.map(copyJSON) : configurations.map { c in
                 .object([
-                    ("task", .string(c.task)), ("position", .string(c.position)), ("runs", .array(c.results.map { .string($0.id) })),
+                    ("task", .string(c.task)), ("position", .string(c.position))] + Self.settingsJSON(c.settings) + [("runs", .array(c.results.map { .string($0.id) })),
                     ("verdict", .string(Self.agreement(c).rawValue)),
                     ("in_distribution", set(c.inDistribution)), ("out_of_distribution", set(c.outOfDistribution)),
                     ("id_choice_judged_ood", .object([("selectors", .array(c.chosenInJudgedOut.map(selector)))])),
                 ])
-            })),
+            } })),
         ])
     }
 
     /// Writes report.md, report.html, report.json and one SVG figure per configuration.
+    /// `("settings", {axis: value})` for varying settings; nothing when none vary (as before grids existed).
+    static func settingsJSON(_ settings: [Study.AxisValue]) -> [(String, JSONValue)] {
+        settings.isEmpty ? [] : [("settings", .object(settings.map { ($0.axis.rawValue, .number("\($0.value)")) }))]
+    }
+
     public func write(to directory: String) throws(FileWriteError) {
         let document = self.document
         for s in document.sections { for f in s.figures { try AtomicFile.write(f.svg, named: f.file, in: directory) } }

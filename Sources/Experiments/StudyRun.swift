@@ -3,7 +3,7 @@ import Reporting
 import Transformer
 import Witnesses
 
-/// What one run of a study wrote to `runs/<id>/result.json`: every checkpoint's metrics, the
+/// What one parity run of a study wrote to `runs/<id>/result.json`: every checkpoint's metrics, the
 /// correlations and the selections in and out of distribution, and (apart, in `metadata`)
 /// how long it took. The merge reads everything but the metadata.
 public struct StudyRunResult: Codable, Sendable, Equatable {
@@ -126,14 +126,6 @@ public struct StudyRunResult: Codable, Sendable, Equatable {
         metadata = Metadata(seconds: study.trainingSeconds, perplexedVersion: PackageInfo.version)
     }
 
-    /// The result as pretty JSON, keys sorted.
-    public func rendered() throws -> String {
-        do {
-            return try JSONValue(encoding: self).rendered() + "\n"
-        } catch {
-            throw StudyFileError(reason: "run \(id) produced a metric that is not a finite number; its result cannot be stored as JSON")
-        }
-    }
 }
 
 extension StudyRunResult.Metrics {
@@ -167,6 +159,28 @@ extension StudyRunResult.Metadata {
         case seconds, perplexedVersion = "perplexed_version"
     }
 }
+
+/// A run's result file as the directory checks it: its format and the study and run it belongs to.
+public protocol StoredStudyResult: Codable {
+    static var formatTag: String { get }
+    var format: String { get }
+    var studyFingerprint: String { get }
+    var id: String { get }
+}
+
+extension StoredStudyResult {
+    /// The result as pretty JSON, keys sorted.
+    public func rendered() throws -> String {
+        do {
+            return try JSONValue(encoding: self).rendered() + "\n"
+        } catch {
+            throw StudyFileError(reason: "run \(id) produced a value that is not a finite number; its result cannot be stored as JSON")
+        }
+    }
+}
+
+extension StudyRunResult: StoredStudyResult {}
+extension CopyStudyRunResult: StoredStudyResult {}
 
 // MARK: - Files
 
@@ -208,12 +222,22 @@ public struct StudyDirectory: Sendable {
         }
     }
 
-    /// The result of run `id`, or nil when there is none, it does not parse, or it belongs to
-    /// another study (a different fingerprint).
-    public func result(_ id: String, fingerprint: String) throws -> StudyRunResult? {
+    /// The result of parity run `id`, or nil when there is none, it does not parse, or it
+    /// belongs to another study (a different fingerprint).
+    public func result(_ id: String, fingerprint: String) throws -> StudyRunResult? { try stored(id, fingerprint: fingerprint) }
+
+    /// The result of copy run `id`, or nil as for ``result(_:fingerprint:)``.
+    public func copyResult(_ id: String, fingerprint: String) throws -> CopyStudyRunResult? { try stored(id, fingerprint: fingerprint) }
+
+    /// Whether `run` has a result of the study with `fingerprint`.
+    public func hasResult(_ run: Study.Run, fingerprint: String) throws -> Bool {
+        run.task == .copy ? try copyResult(run.id, fingerprint: fingerprint) != nil : try result(run.id, fingerprint: fingerprint) != nil
+    }
+
+    private func stored<Result: StoredStudyResult>(_ id: String, fingerprint: String) throws -> Result? {
         guard let data = try Self.read(resultFile(id)) else { return nil }
-        guard let result = try? JSONDecoder().decode(StudyRunResult.self, from: data),
-              result.format == StudyRunResult.formatTag, result.studyFingerprint == fingerprint, result.id == id else { return nil }
+        guard let result = try? JSONDecoder().decode(Result.self, from: data),
+              result.format == Result.formatTag, result.studyFingerprint == fingerprint, result.id == id else { return nil }
         return result
     }
 
@@ -244,8 +268,8 @@ extension Study {
     /// there (same study fingerprint) is skipped, so a run that was stopped resumes at the run
     /// it was in. Writes `study.json` first, or refuses a directory that holds another study.
     ///
-    /// Runs go one at a time: training already uses the machine's cores (``ParityStudy``'s
-    /// matrix products are split over them), so running two at once would only make each slower.
+    /// Runs go one at a time: training already uses the machine's cores (the trainer's matrix
+    /// products are split over them), so running two at once would only make each slower.
     public func run(in directory: String, shard: StudyShard? = nil, progress: (ExperimentProgress) -> Void = { _ in }) throws -> StudyRunSummary {
         try validate()
         let files = StudyDirectory(directory)
@@ -255,15 +279,19 @@ extension Study {
         var summary = StudyRunSummary()
         for (k, run) in selected.enumerated() {
             let place = "run \(k + 1)/\(selected.count)" + (shard.map { " of shard \($0)" } ?? "")
-            if try files.result(run.id, fingerprint: fingerprint) != nil {
+            if try files.hasResult(run, fingerprint: fingerprint) {
                 summary.skipped.append(run.id)
                 progress(ExperimentProgress(.stage, "\(place): \(run.id): skipped, its result.json is there"))
                 continue
             }
             progress(ExperimentProgress(.stage, "\(place): \(run.id): training"))
-            let study = try ParityStudy.run(run.configuration, progress: progress)
-            let result = StudyRunResult(study, run: run, fingerprint: fingerprint)
-            try AtomicFile.write(try result.rendered(), to: files.resultFile(run.id))
+            let rendered: String
+            if let copy = run.copy {
+                rendered = try CopyStudyRunResult(try CopyStudy.run(copy, progress: progress), run: run, fingerprint: fingerprint).rendered()
+            } else {
+                rendered = try StudyRunResult(try ParityStudy.run(run.configuration, progress: progress), run: run, fingerprint: fingerprint).rendered()
+            }
+            try AtomicFile.write(rendered, to: files.resultFile(run.id))
             summary.ran.append(run.id)
         }
         return summary

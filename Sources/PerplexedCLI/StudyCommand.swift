@@ -7,10 +7,12 @@ import Reporting
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
-        abstract: "Plan, run (whole or in shards) and merge a declarative study: many seeds and position schemes of the parity study.",
+        abstract: "Plan, run (whole or in shards) and merge a declarative study: many seeds, position schemes and settings of the parity study and the copy witnesses.",
         discussion: """
-            A study file declares a grid of runs: tasks × position schemes × seeds, every run a \
-            `parity-study` with the same settings. `plan` lists the runs and what each costs, \
+            A study file declares a grid of runs: tasks × position schemes × the settings given \
+            as lists × seeds. A parity run is a `parity-study`; a copy run trains the copy \
+            Transformer (as `train --task copy`) and runs `copy-sweep` on it at a few witness \
+            lengths. `plan` lists the runs and what each costs, \
             `run` runs all of them or one shard (on a cluster, one shard per job), and `merge` \
             makes one report from the results, the same bytes whatever the order the shards ran in.
 
@@ -18,31 +20,52 @@ struct StudyCommand: ParsableCommand {
             result file Perplexed writes is JSON too. Fields (all but seeds optional; the \
             defaults are `parity-study`'s, the paper's Fig. 4):
               name             a title for the report ("study")
-              tasks            ["parity"] (copy is not yet supported)
+              tasks            any of "parity", "copy" (default ["parity"])
               positions        any of "rope", "alibi", "learned" (absolute),
                                "none" (default ["rope"])
               seeds            a list [1, 2, 3] or a range {"from": 1, "count": 20}
               seedsByPosition  seeds of their own for some schemes, e.g.
                                {"alibi": {"from": 1, "count": 5}}
               steps, checkpointEvery, maxLength, oodLength, idSequences, oodSequences
-                               as parity-study's flags (5000, 100, 16, 128, 512, 128)
+                               as parity-study's flags (5000, 100, 16, 128, 512, 128);
+                               copy runs use steps and maxLength (training length)
               dModel, heads, layers, mlpHidden
                                the Transformer's size (64, 4, 3, 256)
+              analyses         which analyses run (default: all that fit the tasks):
+                               "correlation" (parity: r with bootstrap, selection
+                               rules), "witnesses" (copy: Fig. 2 witnesses),
+                               "prediction" (copy: Lemma 3.1 predicts each witness)
+              witnessLengths   copy only: witness lengths N, increasing, each in
+                               3…4096 ([16, 32, 64])
+              calibrationPairs copy only: calibration pairs per length for the
+                               prediction, 1…1000 (10)
 
-            Run ids are <task>-<position>-seed<seed>, e.g. parity-rope-seed3: the run's place \
-            in the grid, stable when the grid grows. Run k of the plan (from 0, tasks \
-            outermost, then positions, then seeds, in the file's order) is in shard k mod N + 1.
+            steps, maxLength, oodLength, dModel and layers may each be a list, e.g. \
+            "steps": [1000, 5000]: a grid axis (at most \(Study.axisLimit) values; at most \
+            \(Study.runLimit) runs in all). oodLength is no axis of copy runs.
+
+            Run ids are <task>-<position>[-<axis><value>…]-seed<seed>, with only the settings \
+            that vary over the task's runs: parity-rope-seed3, parity-rope-steps1000-seed3. An \
+            id is the run's place in the grid, stable when the grid grows. Run k of the plan \
+            (from 0, tasks outermost, then positions, then the listed settings, then seeds, in \
+            the file's order) is in shard k mod N + 1.
 
             Output directory (`run --out DIR`):
               DIR/study.json             the normalised study (a study file itself)
-              DIR/runs/<id>/result.json  each run's checkpoints, correlations, selections
-                                         and (under "metadata") its time
-              DIR/report/                report.md, report.html, report.json and
-                                         <task>-<position>.svg (of `merge`)
+              DIR/runs/<id>/result.json  a parity run's checkpoints, correlations and
+                                         selections, or a copy run's witnesses (gap,
+                                         copies, prediction); its time under "metadata"
+              DIR/report/                report.md, report.html, report.json and one SVG
+                                         per configuration, named as its ids without
+                                         -seed<seed> (of `merge`)
 
-            Example study file (Examples/Studies/fig4-parity.json is the Fig. 4 study):
+            Example study files: Examples/Studies/fig4-parity.json (the Fig. 4 study) and \
+            Examples/Studies/copy-witnesses.json (copy witnesses over seeds and two step \
+            counts). Two more:
               {"name": "quick", "positions": ["rope", "alibi"],
                "seeds": {"from": 1, "count": 5}, "steps": 1000, "checkpointEvery": 50}
+              {"name": "both", "tasks": ["parity", "copy"], "seeds": [1, 2, 3],
+               "steps": [1000, 3000], "checkpointEvery": 50, "witnessLengths": [16, 64]}
 
             Example:
               perplexed study plan Examples/Studies/fig4-parity.json --shards 8
@@ -71,14 +94,17 @@ struct StudyPlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "List a study's runs with their ids, shards and estimated time and memory.",
         discussion: """
-            Times are measured: each task × position scheme is probed once on this machine \
-            (a few training steps and evaluations, under a second at the paper's settings) and \
-            scaled to the run's steps and checkpoints. Memory is computed from the model's size. \
+            Times are measured: each configuration (task × position scheme × the listed \
+            settings) is probed once on this machine (a few training steps and evaluations, \
+            under a second at the paper's settings; for copy, also the decoding rate, a few \
+            seconds) and scaled to the run's steps and checkpoints or witnesses. Memory is \
+            computed from the model's size. \
             The shard totals add up the time of a shard's runs (they run one after the other) \
             and take the largest run's memory: what a scheduler should ask for per shard.
 
             --format json prints {"study", "fingerprint", "shards", "estimate_method", "runs": \
-            [{"id", "task", "position", "seed", "shard", "seconds", "bytes"}], "shard_totals": \
+            [{"id", "task", "position", "settings" (when some vary), "seed", "shard", "seconds", \
+            "bytes"}], "shard_totals": \
             [{"shard", "runs", "seconds", "bytes"}]}.
             """
     )
@@ -167,14 +193,18 @@ struct StudyMergeCommand: ParsableCommand {
         abstract: "Merge a study's results into one report (Markdown, HTML, JSON, SVG).",
         discussion: """
             Reads DIR/study.json and every run's DIR/runs/<id>/result.json; if any run has no \
-            result, names the missing ids and exits 1. Per configuration (task × position \
-            scheme) the report gives the distribution over seeds of Pearson's r between \
+            result, names the missing ids and exits 1. Per parity configuration (task × position \
+            scheme × the settings given as lists) the report gives the distribution over seeds of Pearson's r between \
             log-perplexity and micro-F1, in and out of distribution (min, quartiles, median, \
             max, how many are positive), and for each selection rule (lowest log-perplexity, \
             Brier score, calibration error, mean entropy) how often it picks a checkpoint as \
             accurate as the most accurate one, and the accuracy lost when not (mean, max); \
             and the same for each rule choosing on the in-distribution metrics, judged by \
-            accuracy out of distribution (the choice one can make before deployment).
+            accuracy out of distribution (the choice one can make before deployment). Per copy \
+            configuration, at each witness length: how many seeds give a perplexity-wrong \
+            witness (α_N = 0…0 copied right, β_N = 0…01 copied as α_N), how many copied α and \
+            β, the distribution of |pplx(α_N) − pplx(β_N)|, and how often the Lemma 3.1 \
+            prediction held, failed or predicted nothing.
 
             The report holds no times, dates or host names: the same results give the same \
             bytes, however the shards were run. Run times stay in result.json ("metadata").

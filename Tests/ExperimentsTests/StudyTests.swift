@@ -24,7 +24,7 @@ import Transformer
         (#"{"seeds": {"from": 1, "count": 10001}}"#, "seeds.count", "10001"),
         (#"{"seeds": {"from": 18446744073709551615, "count": 2}}"#, "seeds.from", "18446744073709551615"),
         (#"{"seeds": {"from": 1}}"#, "seeds", "an object"),
-        (#"{"seeds": [1], "tasks": ["copy"]}"#, "tasks", "not yet supported"),
+        (#"{"seeds": [1], "tasks": ["copy", "copy"]}"#, "tasks", "copy"),
         (#"{"seeds": [1], "tasks": ["sort"]}"#, "tasks", "'sort'"),
         (#"{"seeds": [1], "tasks": []}"#, "tasks", "[]"),
         (#"{"seeds": [1], "positions": ["absolute"]}"#, "positions", "'absolute'"),

@@ -39,14 +39,28 @@ import Testing
         #expect((plan["estimate_method"] as? String ?? "").contains("measured on this machine"))
     }
 
+    @Test("plan --format json of a grid: ids and settings name the listed values, and only them")
+    func planGrid() throws {
+        let (directory, file) = try Self.tinyStudy()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("""
+            {"seeds": [1], "steps": [30, 40], "checkpointEvery": 10, "maxLength": 4, "oodLength": 8, "idSequences": 8, "oodSequences": 4,
+             "dModel": 8, "heads": 2, "layers": 1, "mlpHidden": 16}
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        let runs = try CLI.json(["study", "plan", file])["runs"] as? [[String: Any]] ?? []
+        #expect(runs.compactMap { $0["id"] as? String } == ["parity-rope-steps30-seed1", "parity-rope-steps40-seed1"])
+        #expect(runs.compactMap { ($0["settings"] as? [String: Any])?["steps"] as? Int } == [30, 40])
+        #expect(runs.allSatisfy { ($0["settings"] as? [String: Any])?.count == 1 })
+    }
+
     @Test("merge of a directory with no study, and a study file with a bad field, fail with one clear line")
     func failures() throws {
         let (directory, file) = try Self.tinyStudy()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let merge = try CLI.run(["study", "merge", directory])
         #expect(merge.status == 1 && merge.stderr.contains("study.json"), "\(merge.stderr)")
-        try Data(#"{"seeds": [1], "tasks": ["copy"]}"#.utf8).write(to: URL(fileURLWithPath: file))
+        try Data(#"{"seeds": [1], "analyses": ["witnesses"]}"#.utf8).write(to: URL(fileURLWithPath: file))
         let plan = try CLI.run(["study", "plan", file])
-        #expect(plan.status == 1 && plan.stderr.contains("'tasks'") && plan.stderr.contains("not yet supported"), "\(plan.stderr)")
+        #expect(plan.status == 1 && plan.stderr.contains("'analyses'") && plan.stderr.contains("copy task"), "\(plan.stderr)")
     }
 }
