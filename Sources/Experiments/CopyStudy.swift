@@ -170,8 +170,9 @@ public struct CopyStudyRunResult: Codable, Sendable, Equatable {
 
     /// What was predicted for one witness, and how it came out.
     public struct Prediction: Codable, Sendable, Equatable {
-        /// η(N) from the calibration pairs.
-        public var calibratedEta: Double
+        /// η(N) from the calibration pairs; nil where none was calibrated (α = 0…0 not copied
+        /// with a margin, so nothing could be predicted: ``LemmaCalibration/eta``).
+        public var calibratedEta: Double?
         /// Whether β_N was predicted to be copied as α_N (η(N) below α's margin).
         public var copyPredicted: Bool
         /// The predicted bound on the gap (upper end), nil without one.
@@ -197,7 +198,7 @@ public struct CopyStudyRunResult: Codable, Sendable, Equatable {
                            alphaLogPerplexity: c.alphaLogPerplexity.doubleMidpoint, betaLogPerplexity: c.betaLogPerplexity.doubleMidpoint,
                            gap: c.gap.doubleMidpoint, gapUpper: c.gap.upper.double(rounding: .up), eta: w.eta,
                            prediction: outcome.map { o in
-                               Prediction(calibratedEta: o.prediction.eta, copyPredicted: o.pairs.first?.copyPredicted ?? false,
+                               Prediction(calibratedEta: o.prediction.eta.isNaN ? nil : o.prediction.eta, copyPredicted: o.pairs.first?.copyPredicted ?? false,
                                           boundUpper: o.prediction.bound.map { $0.upper.double(rounding: .up) }, verdict: CopyPredictionVerdict(o).rawValue)
                            })
         }

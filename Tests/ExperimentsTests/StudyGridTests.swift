@@ -173,6 +173,16 @@ import Witnesses
             // The sweep table's words for each verdict, and the raw values a result stores.
             let stored = ["yes": "held", "NO (not copied as alpha)": "not_copied", "NO (gap above bound)": "gap_above_bound", "undecided": "undecided", "n/a": "not_predicted"]
             #expect(verdicts == sweep.lemma?.outcomes.map { stored[CopySweep.verdict($0)] ?? "?" }, "\(id)")
+            // η(N) as calibrated, left out where α was not copied with a margin (nothing calibrated).
+            let calibration = try #require(sweep.lemma?.calibration)
+            for (w, c) in zip(witnesses, calibration) {
+                let eta = (w["prediction"] as? [String: Any])?["calibrated_eta"]
+                if c.pairs == 0 {
+                    #expect(eta == nil, "\(id) N = \(c.length)")
+                } else {
+                    #expect(abs((StudyTests.number(eta) ?? .nan) - c.eta) <= 1e-12, "\(id) N = \(c.length)")
+                }
+            }
         }
         try checkCopyReport(whole + "/a/report.json", results)
     }
