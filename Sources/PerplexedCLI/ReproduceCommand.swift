@@ -68,7 +68,9 @@ struct ReproduceCommand: AsyncParsableCommand {
         let seconds = Int(Date().timeIntervalSince(started))
         do { try report.write(to: out) } catch { throw CommandFailure("--out", error) }
         FileHandle.standardError.write(Data("[\(seconds)s] wrote \(out)/report.md and \(out)/report.html\n".utf8))
-        print(report.sections.map { "\($0.agreement.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))\($0.title)" }.joined(separator: "\n"))
+        // One column as wide as the longest verdict ("beyond the paper") and two spaces.
+        let width = report.sections.map(\.agreement.rawValue.count).max().map { $0 + 2 } ?? 0
+        print(report.sections.map { "\($0.agreement.rawValue.padding(toLength: width, withPad: " ", startingAt: 0))\($0.title)" }.joined(separator: "\n"))
         print("\nReport: \(out)/report.html (open in a browser), \(out)/report.md and \(out)/report.json, in \(seconds) s.")
     }
 }
