@@ -95,49 +95,56 @@ public struct CopySweep: Sendable {
         self.lemma = lemma
     }
 
-    /// Calibrates and predicts first (with a prediction), then builds the witnesses, reporting
-    /// progress per calibration pair and per witness. A length where the model does not copy
-    /// α = 0…0 with a margin is not calibrated: nothing can be predicted there.
+    /// Builds the witness of every length, reporting progress per calibration pair and per
+    /// witness. With a prediction, each length is calibrated first, and its witness is then
+    /// built from the same copy of α = 0…0 (copying it once, not twice); the prediction comes
+    /// from the calibration alone (``LemmaTest/predict(calibration:floor:xis:calibrationStrings:precision:)``
+    /// never sees a witness), and each witness's copy prediction from η(N) and its α's margin,
+    /// both read before its β is copied. A length where the model does not copy α = 0…0 with a
+    /// margin is not calibrated: nothing can be predicted there.
     public static func run<M: LanguageModel>(
         model: inout M, prompting: some CopyPrompting, configuration: CopySweepConfiguration = CopySweepConfiguration(),
         progress: (ExperimentProgress) -> Void = { _ in }
     ) throws -> CopySweep {
         try configuration.validate()
         let lengths = configuration.lengths
-        var predicted: (configuration: LemmaTestConfiguration, calibration: [LemmaCalibration], record: LemmaPredictionRecord)? = nil
-        if let settings = configuration.prediction {
-            let lemma = settings.lemmaConfiguration(lengths: lengths, precision: configuration.precision)
-            var pairs: [Int: [LemmaPair]] = [:], strings: [Int: Set<[Int]>] = [:]
-            for n in lengths {
-                // The witness's own β (flip N) is kept out of calibration.
-                let own = LemmaPair(alpha: Array(repeating: 0, count: n), flip: n).beta
-                let flips = lemma.flips(length: n)
-                pairs[n] = try LemmaTest.draw(length: n, count: Swift.min(settings.calibrationPairs, flips.count - 1), seed: settings.seed, base: .zeros,
-                                              flips: flips, avoiding: [own])
-                strings[n] = Set(pairs[n, default: []].map(\.beta))
-            }
-            let calibration = try LemmaTest.calibrate(model: &model, prompting: prompting, pairs: pairs, lengths: lengths,
-                                                      precision: configuration.precision, skipWithoutMargin: true, progress: progress)
-            let record = try LemmaTest.predict(calibration: calibration, floor: settings.floor, xis: settings.xis, calibrationStrings: strings,
-                                               precision: configuration.precision)
-            predicted = (lemma, calibration, record)
-        }
-        var result: [CopyWitness] = [], outcomes: [LemmaLengthOutcome] = []
-        for (i, n) in lengths.enumerated() {
+        var result: [CopyWitness] = []
+        func witness(_ model: inout M, alphaCopy: GreedyCopy?) throws {
+            let i = result.count, n = lengths[i]
             progress(ExperimentProgress(.step, "witness \(i + 1)/\(lengths.count): N = \(n)", completed: i, total: lengths.count))
-            let w = try copyWitness(model: &model, prompting: prompting, alpha: Array(repeating: 0, count: n), precision: configuration.precision)
-            result.append(w)
-            if let p = predicted?.record.lengths[i] {
-                // The copy prediction needs only α's margin, read before β's copy is looked at.
-                outcomes.append(LemmaLengthOutcome(prediction: p, pairs: [LemmaTestPair(pair: LemmaPair(alpha: w.alpha.target, flip: n), witness: w,
-                                                                                         copyPredicted: p.eta < w.alpha.margin)]))
+            if let alphaCopy, alphaCopy.target == Array(repeating: 0, count: n) {
+                result.append(try copyWitness(model: &model, prompting: prompting, alphaCopy: alphaCopy, flip: n, precision: configuration.precision))
+            } else {
+                result.append(try copyWitness(model: &model, prompting: prompting, alpha: Array(repeating: 0, count: n), precision: configuration.precision))
             }
         }
-        let lemma = predicted.map {
-            LemmaTest(configuration: $0.configuration, calibration: $0.calibration, prediction: $0.record, outcomes: outcomes,
-                      testDescription: "each length's witness β_N = 0…01 (its flip, N, never flipped in calibration)")
+        guard let settings = configuration.prediction else {
+            for _ in lengths { try witness(&model, alphaCopy: nil) }
+            return CopySweep(witnesses: result)
         }
-        return CopySweep(witnesses: result, lemma: lemma)
+        let lemma = settings.lemmaConfiguration(lengths: lengths, precision: configuration.precision)
+        var pairs: [Int: [LemmaPair]] = [:], strings: [Int: Set<[Int]>] = [:]
+        for n in lengths {
+            // The witness's own β (flip N) is kept out of calibration.
+            let own = LemmaPair(alpha: Array(repeating: 0, count: n), flip: n).beta
+            let flips = lemma.flips(length: n)
+            pairs[n] = try LemmaTest.draw(length: n, count: Swift.min(settings.calibrationPairs, flips.count - 1), seed: settings.seed, base: .zeros,
+                                          flips: flips, avoiding: [own])
+            strings[n] = Set(pairs[n, default: []].map(\.beta))
+        }
+        let calibration = try LemmaTest.calibrate(model: &model, prompting: prompting, pairs: pairs, lengths: lengths,
+                                                  precision: configuration.precision, skipWithoutMargin: true, progress: progress) { model, _, alpha in
+            try witness(&model, alphaCopy: alpha)
+        }
+        let record = try LemmaTest.predict(calibration: calibration, floor: settings.floor, xis: settings.xis, calibrationStrings: strings,
+                                           precision: configuration.precision)
+        // The copy prediction needs only η(N) and α's margin, both known before β was copied.
+        let outcomes = zip(record.lengths, result).map { p, w in
+            LemmaLengthOutcome(prediction: p, pairs: [LemmaTestPair(pair: LemmaPair(alpha: w.alpha.target, flip: w.length), witness: w,
+                                                                    copyPredicted: p.eta < w.alpha.margin)])
+        }
+        return CopySweep(witnesses: result, lemma: LemmaTest(configuration: lemma, calibration: calibration, prediction: record, outcomes: outcomes,
+                                                             testDescription: "each length's witness β_N = 0…01 (its flip, N, never flipped in calibration)"))
     }
 
     /// Whether some witness is certainly outside the corrected Lemma 3.1 bound (a bug: the bound is a theorem).

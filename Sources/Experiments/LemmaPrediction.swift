@@ -157,7 +157,7 @@ public struct LemmaCalibration: Sendable {
     public let pairs: Int
     /// η(N): the largest L∞ distance between the α and β next-token distributions at the same
     /// copy step, over every pair at N (the upper end of each witness's certified η); NaN when
-    /// no pair was run (``LemmaTest/calibrate(model:prompting:pairs:lengths:precision:skipWithoutMargin:progress:)``).
+    /// no pair was run (``LemmaTest/calibrate(model:prompting:pairs:lengths:precision:skipWithoutMargin:progress:afterLength:)``).
     public let eta: Double
     /// m(N): the smallest margin (smallest p(α_k) − 1/2 on α's own greedy copy) over the
     /// calibration α's at N: the model's copy margin as calibrated. At most 0 when some α is not
@@ -343,38 +343,57 @@ public struct LemmaTest: Sendable {
     /// η(N) is, so its flips are not copied at all; that length is recorded with no pairs, m
     /// from α's copy and η(N) unmeasured (NaN). This is what keeps a long model that no longer
     /// copies α (Gemma 3 from N = 256) from spending most of a sweep on calibration.
+    ///
+    /// `afterLength` runs after each length's calibration with the model, what was
+    /// measured there and the shared α's copy (nil when the pairs do not share one α): a copy
+    /// sweep builds that length's witness there from the same α copy instead of copying α
+    /// again. Nothing it does reaches calibration, so it cannot change η(N) or m(N) anywhere.
     public static func calibrate<M: LanguageModel>(
         model: inout M, prompting: some CopyPrompting, pairs: [Int: [LemmaPair]], lengths: [Int], precision: Int = 128,
-        skipWithoutMargin: Bool = false, progress: (ExperimentProgress) -> Void = { _ in }
+        skipWithoutMargin: Bool = false, progress: (ExperimentProgress) -> Void = { _ in },
+        afterLength: (inout M, LemmaCalibration, GreedyCopy?) throws -> Void = { _, _, _ in }
     ) throws -> [LemmaCalibration] {
         let total = lengths.reduce(0) { $0 + (pairs[$1]?.count ?? 0) }
         var done = 0
         return try lengths.map { n in
-            progress(ExperimentProgress(.stage, "calibration at N = \(n)"))
-            var etas: [Double] = [], margins: [Double] = []
-            var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
-            let shared = pairs[n].flatMap { list in list.allSatisfy { $0.alpha == list.first?.alpha } ? list.first?.alpha : nil }
-            if skipWithoutMargin, let alpha = shared {
-                let copy = try greedyCopy(alpha, model: &model, prompting: prompting)
-                if copy.margin <= 0 {
-                    done += pairs[n]?.count ?? 0
-                    progress(ExperimentProgress(.step, "calibration at N = \(n) skipped: α is not copied with a margin (m = \(formatMargin(copy.margin))), so no flip can be predicted",
-                                                completed: done, total: total))
-                    return LemmaCalibration(length: n, pairs: 0, eta: .nan, margin: copy.margin, margins: [], etas: [])
-                }
-                alphaCopy = copy
-            }
-            for pair in pairs[n] ?? [] {
-                let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
-                alphaCopy = alpha
-                let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)
-                etas.append(w.certified.eta.upper.double(rounding: .up))
-                margins.append(w.alpha.margin)
-                done += 1
-                progress(ExperimentProgress(.step, "calibration pair \(done)/\(total) (N = \(n))", completed: done, total: total))
-            }
-            return LemmaCalibration(length: n, pairs: etas.count, eta: etas.max() ?? 0, margin: margins.min() ?? 0, margins: margins, etas: etas)
+            let (calibration, alpha) = try calibrateLength(n, model: &model, prompting: prompting, pairs: pairs[n] ?? [], precision: precision,
+                                                           skipWithoutMargin: skipWithoutMargin, done: &done, total: total, progress: progress)
+            try afterLength(&model, calibration, alpha)
+            return calibration
         }
+    }
+
+    /// One length of ``calibrate(model:prompting:pairs:lengths:precision:skipWithoutMargin:progress:afterLength:)``:
+    /// what was measured, and the shared α's copy when the pairs share one α.
+    private static func calibrateLength<M: LanguageModel>(
+        _ n: Int, model: inout M, prompting: some CopyPrompting, pairs: [LemmaPair], precision: Int, skipWithoutMargin: Bool,
+        done: inout Int, total: Int, progress: (ExperimentProgress) -> Void
+    ) throws -> (LemmaCalibration, GreedyCopy?) {
+        progress(ExperimentProgress(.stage, "calibration at N = \(n)"))
+        var etas: [Double] = [], margins: [Double] = []
+        var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
+        let shared = pairs.allSatisfy { $0.alpha == pairs.first?.alpha } ? pairs.first?.alpha : nil
+        if skipWithoutMargin, let alpha = shared {
+            let copy = try greedyCopy(alpha, model: &model, prompting: prompting)
+            if copy.margin <= 0 {
+                done += pairs.count
+                progress(ExperimentProgress(.step, "calibration at N = \(n) skipped: α is not copied with a margin (m = \(formatMargin(copy.margin))), so no flip can be predicted",
+                                            completed: done, total: total))
+                return (LemmaCalibration(length: n, pairs: 0, eta: .nan, margin: copy.margin, margins: [], etas: []), copy)
+            }
+            alphaCopy = copy
+        }
+        for pair in pairs {
+            let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
+            alphaCopy = alpha
+            let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)
+            etas.append(w.certified.eta.upper.double(rounding: .up))
+            margins.append(w.alpha.margin)
+            done += 1
+            progress(ExperimentProgress(.step, "calibration pair \(done)/\(total) (N = \(n))", completed: done, total: total))
+        }
+        let calibration = LemmaCalibration(length: n, pairs: etas.count, eta: etas.max() ?? 0, margin: margins.min() ?? 0, margins: margins, etas: etas)
+        return (calibration, shared == nil ? nil : alphaCopy)
     }
 
     /// Step 2: the prediction from calibration, ε_model and the gaps ξ. Pure arithmetic.
