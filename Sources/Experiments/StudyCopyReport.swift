@@ -27,7 +27,7 @@ extension StudyReport {
         var lines = ["Over \(n) seed\(n == 1 ? "" : "s") (copy accuracy on the training lengths: median \(Self.accuracy(accuracy?.median)), "
                      + "range \(Self.accuracy(accuracy?.minimum)) … \(Self.accuracy(accuracy?.maximum))):"]
         for l in c.lengths {
-            lines.append("at N = \(l.length), \(l.perplexityWrong) of \(l.runs) seeds give a perplexity-wrong witness "
+            lines.append("At N = \(l.length), \(l.perplexityWrong) of \(l.runs) seeds give a perplexity-wrong witness "
                          + "(α copied on \(l.alphaCopied), β copied as α on \(l.betaCopiedAsAlpha)), median |gap| \(Self.gap(l.gap?.median))"
                          + (l.verdicts.map { "; Lemma 3.1's prediction: " + Self.verdictText($0) } ?? "") + ".")
         }
