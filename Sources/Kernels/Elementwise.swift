@@ -73,7 +73,7 @@ public struct AdamWStep: Sendable, Equatable {
     }
 }
 
-/// `perplexed_exp_inplace` behind a usable-from-inline name, so that ``fastExpInPlace(_:count:)``
+/// `perplexed_exp_inplace` behind a usable-from-inline name, so that ``fastExpInPlace(_:count:on:)``
 /// inlines into callers without their importing CKernels.
 @usableFromInline
 func perplexedExpInPlace(_ p: UnsafeMutablePointer<Float>, _ count: Int, _ isa: InstructionSet) {

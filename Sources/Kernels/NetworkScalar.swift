@@ -42,7 +42,7 @@ extension NetworkScalar {
 extension Float: NetworkScalar {
     public static var blasGemm: BLASGemm<Float> { cblas_sgemm }
 
-    /// ``fastExpInPlace(_:count:)``: ``fastExp(_:)`` of every element, bit for bit, on the
+    /// ``fastExpInPlace(_:count:on:)``: ``fastExp(_:)`` of every element, bit for bit, on the
     /// machine's widest vectors.
     @inlinable
     public static func expInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
