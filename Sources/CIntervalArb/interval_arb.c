@@ -1,0 +1,90 @@
+#include "interval_arb.h"
+#include <arb.h>
+
+/* Largest |x| sent to arb_exp: exp(±2^20) is about 2^(±1.5 million), far inside MPFR's default
+ * exponent range (±2^30), so converting Arb's result back can neither overflow nor underflow and
+ * arf_get_mpfr never meets an exponent it cannot represent (it aborts on those). */
+#define EXP_ARGUMENT_LIMIT (1L << 20)
+
+/* Finite, non-empty: what arb_set_interval_mpfr accepts. */
+static int is_finite_interval(mpfi_srcptr x) {
+    return mpfr_number_p(&x->left) && mpfr_number_p(&x->right) && mpfr_lessequal_p(&x->left, &x->right);
+}
+
+/* MPFI never stores −0 as a lower end nor +0 as an upper end; Arb's conversion gives +0. */
+static void normalise_zero_signs(mpfi_ptr result) {
+    if (mpfr_zero_p(&result->left) && mpfr_signbit(&result->left)) mpfr_setsign(&result->left, &result->left, 0, MPFR_RNDN);
+    if (mpfr_zero_p(&result->right) && !mpfr_signbit(&result->right)) mpfr_setsign(&result->right, &result->right, 1, MPFR_RNDN);
+}
+
+typedef void (*arb_function)(arb_t, const arb_t, slong);
+
+/* f over a ball [m ± r] costs one Arb call, but Arb bounds the image through the derivative, which
+ * overestimates the exact image [f(m − r), f(m + r)] of a monotone f by about r² (relative to f's
+ * scale). Below r = 2^(−precision/2) that excess is under the result's last place, so one call
+ * suffices; wider intervals take two calls, one per endpoint, which keeps the result as tight
+ * as MPFI's (an exponential of [0, 10] as one ball would even reach below 0). */
+static int narrow_enough(mpfi_srcptr x, int relative) {
+    mpfr_t width;
+    mpfr_init2(width, 32);
+    mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
+    mpfr_exp_t scale = relative ? mpfr_get_exp(&x->left) : 0;
+    int narrow = mpfr_zero_p(width) || mpfr_get_exp(width) - scale < -(mpfr_exp_t)(mpfi_get_prec(x) / 2);
+    mpfr_clear(width);
+    return narrow;
+}
+
+/* The ball f(point) (its midpoint set exactly: arf_set_mpfr does not round). */
+static void at_point(arb_t ball, mpfr_srcptr point, arb_function f, slong precision) {
+    arf_set_mpfr(arb_midref(ball), point);
+    mag_zero(arb_radref(ball));
+    f(ball, ball, precision);
+}
+
+/* An enclosure of f(x) for an increasing f, at result's precision; `result` may be `x`.
+ * `relative`: whether f's excess over a ball scales with r/|m| (log) rather than r (exp). */
+static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int relative) {
+    slong precision = (slong)mpfi_get_prec(result) + PERPLEXED_ARB_GUARD_BITS;
+    arb_t low, high;
+    arb_init(low);
+    if (mpfr_equal_p(&x->left, &x->right)) {
+        at_point(low, &x->left, f, precision);
+        arb_get_interval_mpfr(&result->left, &result->right, low);
+    } else if (narrow_enough(x, relative)) {
+        /* A ball containing [left, right] (Arb rounds the midpoint and widens the radius). */
+        arb_set_interval_mpfr(low, &x->left, &x->right, precision);
+        f(low, low, precision);
+        arb_get_interval_mpfr(&result->left, &result->right, low);
+    } else {
+        /* f increasing: f(x) lies in [lower bound of f(left), upper bound of f(right)]. Both balls
+         * are computed before `result`, which may be `x`, is written. */
+        arb_init(high);
+        at_point(low, &x->left, f, precision);
+        at_point(high, &x->right, f, precision);
+        arf_t bound;
+        arf_init(bound);
+        arb_get_lbound_arf(bound, low, precision);
+        arf_get_mpfr(&result->left, bound, MPFR_RNDD);
+        arb_get_ubound_arf(bound, high, precision);
+        arf_get_mpfr(&result->right, bound, MPFR_RNDU);
+        arf_clear(bound);
+        arb_clear(high);
+    }
+    arb_clear(low);
+    normalise_zero_signs(result);
+    return MPFI_FLAGS_BOTH_ENDPOINTS_INEXACT; /* conservative: Arb does not report exactness */
+}
+
+int perplexed_arb_exp(mpfi_ptr result, mpfi_srcptr x) {
+    if (!is_finite_interval(x) || mpfr_cmp_si(&x->left, -EXP_ARGUMENT_LIMIT) < 0 || mpfr_cmp_si(&x->right, EXP_ARGUMENT_LIMIT) > 0) {
+        return mpfi_exp(result, x);
+    }
+    return through_arb(result, x, arb_exp, 0);
+}
+
+int perplexed_arb_log(mpfi_ptr result, mpfi_srcptr x) {
+    if (!is_finite_interval(x) || mpfr_sgn(&x->left) <= 0) {
+        return mpfi_log(result, x);
+    }
+    return through_arb(result, x, arb_log, 1);
+}
