@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
         // MPFI intervals' exp and log evaluated by Arb (Debian's libflint-arb-dev, FLINT 2.9's Arb
-        // 2.23), about ten times faster than MPFI's, with the same enclosure guarantee.
+        // 2.23), about ten times faster than MPFI's, with the same enclosure guarantee (also expm1, log1p).
         .target(
             name: "CIntervalArb",
             dependencies: ["CMPFR"],

@@ -20,19 +20,24 @@ static void normalise_zero_signs(mpfi_ptr result) {
 typedef void (*arb_function)(arb_t, const arb_t, slong);
 
 /* f over a ball [m ± r] costs one Arb call, but Arb bounds the image through the derivative, which
- * overestimates the exact image [f(m − r), f(m + r)] of a monotone f by about r² (relative to f's
- * scale). Below r = 2^(−precision/2) that excess is under the result's last place, so one call
- * suffices; wider intervals take two calls, one per endpoint, which keeps the result as tight
- * as MPFI's (an exponential of [0, 10] as one ball would even reach below 0). */
-static int narrow_enough(mpfi_srcptr x, int relative) {
+ * overestimates the exact image [f(m − r), f(m + r)] of a monotone f by about (r / s)² in units of
+ * f's scale, where s is the distance over which f' changes (1 for exp, m for log). Below
+ * r / s = 2^(−precision/2) that excess is under the result's last place, so one call suffices;
+ * wider intervals take two calls, one per endpoint, which keeps the result as tight as MPFI's (an
+ * exponential of [0, 10] as one ball would even reach below 0). `scale` is log2 of s. */
+static int narrow_enough(mpfi_srcptr x, mpfr_exp_t scale) {
     mpfr_t width;
     mpfr_init2(width, 32);
     mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
-    mpfr_exp_t scale = relative ? mpfr_get_exp(&x->left) : 0;
     int narrow = mpfr_zero_p(width) || mpfr_get_exp(width) - scale < -(mpfr_exp_t)(mpfi_get_prec(x) / 2);
     mpfr_clear(width);
     return narrow;
 }
+
+/* Whether every point of x is non-zero (so that its exponents measure its distance from 0). */
+static int excludes_zero(mpfi_srcptr x) { return mpfr_sgn(&x->left) > 0 || mpfr_sgn(&x->right) < 0; }
+
+static mpfr_exp_t min_exp(mpfr_exp_t a, mpfr_exp_t b) { return a < b ? a : b; }
 
 /* The ball f(point) (its midpoint set exactly: arf_set_mpfr does not round). */
 static void at_point(arb_t ball, mpfr_srcptr point, arb_function f, slong precision) {
@@ -42,15 +47,15 @@ static void at_point(arb_t ball, mpfr_srcptr point, arb_function f, slong precis
 }
 
 /* An enclosure of f(x) for an increasing f, at result's precision; `result` may be `x`.
- * `relative`: whether f's excess over a ball scales with r/|m| (log) rather than r (exp). */
-static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int relative) {
+ * `narrow`: whether one ball evaluation is tight enough (see narrow_enough). */
+static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int narrow) {
     slong precision = (slong)mpfi_get_prec(result) + PERPLEXED_ARB_GUARD_BITS;
     arb_t low, high;
     arb_init(low);
     if (mpfr_equal_p(&x->left, &x->right)) {
         at_point(low, &x->left, f, precision);
         arb_get_interval_mpfr(&result->left, &result->right, low);
-    } else if (narrow_enough(x, relative)) {
+    } else if (narrow) {
         /* A ball containing [left, right] (Arb rounds the midpoint and widens the radius). */
         arb_set_interval_mpfr(low, &x->left, &x->right, precision);
         f(low, low, precision);
@@ -75,16 +80,41 @@ static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int relat
     return MPFI_FLAGS_BOTH_ENDPOINTS_INEXACT; /* conservative: Arb does not report exactness */
 }
 
+/* exp(x), exp(x) − 1: finite arguments within ±2^20. */
+static int exp_in_range(mpfi_srcptr x) {
+    return is_finite_interval(x) && mpfr_cmp_si(&x->left, -EXP_ARGUMENT_LIMIT) >= 0 && mpfr_cmp_si(&x->right, EXP_ARGUMENT_LIMIT) <= 0;
+}
+
 int perplexed_arb_exp(mpfi_ptr result, mpfi_srcptr x) {
-    if (!is_finite_interval(x) || mpfr_cmp_si(&x->left, -EXP_ARGUMENT_LIMIT) < 0 || mpfr_cmp_si(&x->right, EXP_ARGUMENT_LIMIT) > 0) {
-        return mpfi_exp(result, x);
-    }
-    return through_arb(result, x, arb_exp, 0);
+    if (!exp_in_range(x)) return mpfi_exp(result, x);
+    return through_arb(result, x, arb_exp, narrow_enough(x, 0));
+}
+
+int perplexed_arb_expm1(mpfi_ptr result, mpfi_srcptr x) {
+    if (!exp_in_range(x)) return mpfi_expm1(result, x);
+    /* exp's scale 1, and near 0 the result's own size |m|. */
+    int narrow = excludes_zero(x) && narrow_enough(x, min_exp(0, mpfr_get_exp(&x->left)));
+    int flags = through_arb(result, x, arb_expm1, narrow);
+    /* exp(x) − 1 > −1: a ball near −1 (x very negative) may reach below it; MPFI's end is −1. */
+    if (mpfr_cmp_si(&result->left, -1) < 0) mpfr_set_si(&result->left, -1, MPFR_RNDD);
+    return flags;
 }
 
 int perplexed_arb_log(mpfi_ptr result, mpfi_srcptr x) {
-    if (!is_finite_interval(x) || mpfr_sgn(&x->left) <= 0) {
-        return mpfi_log(result, x);
+    if (!is_finite_interval(x) || mpfr_sgn(&x->left) <= 0) return mpfi_log(result, x);
+    return through_arb(result, x, arb_log, narrow_enough(x, mpfr_get_exp(&x->left)));
+}
+
+int perplexed_arb_log1p(mpfi_ptr result, mpfi_srcptr x) {
+    if (!is_finite_interval(x) || mpfr_cmp_si(&x->left, -1) <= 0) return mpfi_log1p(result, x);
+    int narrow = 0;
+    if (excludes_zero(x)) {
+        /* log's scale 1 + m (small near −1), and near 0 the result's own size |m|. */
+        mpfr_t onePlus;
+        mpfr_init2(onePlus, 32);
+        mpfr_add_ui(onePlus, &x->left, 1, MPFR_RNDD);
+        narrow = narrow_enough(x, min_exp(mpfr_get_exp(onePlus), mpfr_get_exp(&x->left)));
+        mpfr_clear(onePlus);
     }
-    return through_arb(result, x, arb_log, 1);
+    return through_arb(result, x, arb_log1p, narrow);
 }

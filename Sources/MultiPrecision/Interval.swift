@@ -286,10 +286,12 @@ extension Interval {
     /// Enclosure of log x (evaluated by Arb, see `CIntervalArb`). If x reaches 0 or below the
     /// result is unbounded or NaN, as MPFI gives it; ``checkedLog(_:)`` reports that as an error.
     public static func log(_ x: Interval) -> Interval { x.unary(perplexed_arb_log) }
-    public static func log(onePlus x: Interval) -> Interval { x.unary(mpfi_log1p) }
+    /// Enclosure of log(1 + x) (by Arb; x reaching −1 or below, or unbounded, by MPFI).
+    public static func log(onePlus x: Interval) -> Interval { x.unary(perplexed_arb_log1p) }
     /// Enclosure of exp x (evaluated by Arb; unbounded endpoints and |x| > 2^20 by MPFI).
     public static func exp(_ x: Interval) -> Interval { x.unary(perplexed_arb_exp) }
-    public static func expMinusOne(_ x: Interval) -> Interval { x.unary(mpfi_expm1) }
+    /// Enclosure of exp x − 1 (by Arb; unbounded endpoints and |x| > 2^20 by MPFI).
+    public static func expMinusOne(_ x: Interval) -> Interval { x.unary(perplexed_arb_expm1) }
     public static func sqrt(_ x: Interval) -> Interval { x.unary(mpfi_sqrt) }
 
     /// x^n for an integer n by binary powering with squarings (tight for even powers).
