@@ -26,12 +26,10 @@ typedef void (*arb_function)(arb_t, const arb_t, slong);
  * wider intervals take two calls, one per endpoint, which keeps the result as tight as MPFI's (an
  * exponential of [0, 10] as one ball would even reach below 0). `scale` is log2 of s. */
 static int narrow_enough(mpfi_srcptr x, mpfr_exp_t scale) {
-    mpfr_t width;
-    mpfr_init2(width, 32);
+    if (mpfr_equal_p(&x->left, &x->right)) return 1; /* a point (through_arb's cheapest case) */
+    MPFR_DECL_INIT(width, 32); /* on the stack: no allocation on this hot path */
     mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
-    int narrow = mpfr_zero_p(width) || mpfr_get_exp(width) - scale < -(mpfr_exp_t)(mpfi_get_prec(x) / 2);
-    mpfr_clear(width);
-    return narrow;
+    return mpfr_get_exp(width) - scale < -(mpfr_exp_t)(mpfi_get_prec(x) / 2);
 }
 
 /* Whether every point of x is non-zero (so that its exponents measure its distance from 0). */
@@ -110,11 +108,9 @@ int perplexed_arb_log1p(mpfi_ptr result, mpfi_srcptr x) {
     int narrow = 0;
     if (excludes_zero(x)) {
         /* log's scale 1 + m (small near −1), and near 0 the result's own size |m|. */
-        mpfr_t onePlus;
-        mpfr_init2(onePlus, 32);
+        MPFR_DECL_INIT(onePlus, 32);
         mpfr_add_ui(onePlus, &x->left, 1, MPFR_RNDD);
         narrow = narrow_enough(x, min_exp(mpfr_get_exp(onePlus), mpfr_get_exp(&x->left)));
-        mpfr_clear(onePlus);
     }
     return through_arb(result, x, arb_log1p, narrow);
 }
