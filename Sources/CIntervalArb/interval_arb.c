@@ -44,6 +44,38 @@ static void at_point(arb_t ball, mpfr_srcptr point, arb_function f, slong precis
     f(ball, ball, precision);
 }
 
+/* The end of `ball` rounded outward into `end` (lower end if `upper` is 0), at end's precision.
+ * The ball's midpoint is read in place as an MPFR number (Arb and MPFR both store a normalised
+ * mantissa, least significant limb first, and the exponent of 0.mantissa), and its radius,
+ * 30 bits, is exact in a 32-bit MPFR number, so one correctly rounded MPFR addition gives the
+ * tightest bound: cheaper than arb_get_interval_mpfr's two Arb subtractions, which allocate.
+ * Exponents beyond a machine word and infinite radii take arb_get_interval_mpfr's route. */
+static void ball_end(mpfr_ptr end, const arb_t ball, int upper) {
+    const arf_struct *mid = arb_midref(ball);
+    const mag_struct *rad = arb_radref(ball);
+    if (arf_is_special(mid) || mag_is_inf(rad) || COEFF_IS_MPZ(ARF_EXP(mid)) || COEFF_IS_MPZ(MAG_EXP(rad))) {
+        arf_t bound;
+        arf_init(bound);
+        if (upper) arb_get_ubound_arf(bound, ball, mpfr_get_prec(end));
+        else arb_get_lbound_arf(bound, ball, mpfr_get_prec(end));
+        arf_get_mpfr(end, bound, upper ? MPFR_RNDU : MPFR_RNDD);
+        arf_clear(bound);
+        return;
+    }
+    mp_srcptr limbs;
+    mp_size_t count;
+    ARF_GET_MPN_READONLY(limbs, count, mid);
+    __mpfr_struct midpoint;
+    midpoint._mpfr_prec = (mpfr_prec_t)count * FLINT_BITS;
+    midpoint._mpfr_sign = ARF_SGNBIT(mid) ? -1 : 1;
+    midpoint._mpfr_exp = (mpfr_exp_t)ARF_EXP(mid);
+    midpoint._mpfr_d = (mp_limb_t *)limbs; /* read only */
+    MPFR_DECL_INIT(radius, 32);
+    mpfr_set_ui_2exp(radius, MAG_MAN(rad), (mpfr_exp_t)MAG_EXP(rad) - MAG_BITS, MPFR_RNDU);
+    if (upper) mpfr_add(end, &midpoint, radius, MPFR_RNDU);
+    else mpfr_sub(end, &midpoint, radius, MPFR_RNDD);
+}
+
 /* An enclosure of f(x) for an increasing f, at result's precision; `result` may be `x`.
  * `narrow`: whether one ball evaluation is tight enough (see narrow_enough). */
 static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int narrow) {
@@ -52,25 +84,22 @@ static int through_arb(mpfi_ptr result, mpfi_srcptr x, arb_function f, int narro
     arb_init(low);
     if (mpfr_equal_p(&x->left, &x->right)) {
         at_point(low, &x->left, f, precision);
-        arb_get_interval_mpfr(&result->left, &result->right, low);
+        ball_end(&result->left, low, 0);
+        ball_end(&result->right, low, 1);
     } else if (narrow) {
         /* A ball containing [left, right] (Arb rounds the midpoint and widens the radius). */
         arb_set_interval_mpfr(low, &x->left, &x->right, precision);
         f(low, low, precision);
-        arb_get_interval_mpfr(&result->left, &result->right, low);
+        ball_end(&result->left, low, 0);
+        ball_end(&result->right, low, 1);
     } else {
         /* f increasing: f(x) lies in [lower bound of f(left), upper bound of f(right)]. Both balls
          * are computed before `result`, which may be `x`, is written. */
         arb_init(high);
         at_point(low, &x->left, f, precision);
         at_point(high, &x->right, f, precision);
-        arf_t bound;
-        arf_init(bound);
-        arb_get_lbound_arf(bound, low, precision);
-        arf_get_mpfr(&result->left, bound, MPFR_RNDD);
-        arb_get_ubound_arf(bound, high, precision);
-        arf_get_mpfr(&result->right, bound, MPFR_RNDU);
-        arf_clear(bound);
+        ball_end(&result->left, low, 0);
+        ball_end(&result->right, high, 1);
         arb_clear(high);
     }
     arb_clear(low);
