@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Optimise the compute-heavy targets in debug test builds too (see Package.swift).
 export PERPLEXED_OPTIMISE_DEBUG ?= 1
-DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev
+DEBIAN_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libflint-arb-dev libopenblas-dev
 
 .PHONY: demo test build release deps bench model reproduce reproduce-quick docs clean fuzz fuzz-smoke fuzz-build slurm-check
 

@@ -39,10 +39,20 @@ let package = Package(
         .systemLibrary(name: "CMPFR", path: "Sources/CMPFR"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
 
-        // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI).
+        // MPFI intervals' exp and log evaluated by Arb (Debian's libflint-arb-dev, FLINT 2.9's Arb
+        // 2.23), about ten times faster than MPFI's, with the same enclosure guarantee (also expm1, log1p).
+        .target(
+            name: "CIntervalArb",
+            dependencies: ["CMPFR"],
+            cSettings: optimisedCInDebug,
+            linkerSettings: [.linkedLibrary("flint-arb"), .linkedLibrary("flint")]
+        ),
+
+        // Certified arbitrary precision: BigFloat (MPFR), BigRational (GMP), Interval (MPFI, with
+        // exp and log through Arb).
         .target(
             name: "MultiPrecision",
-            dependencies: ["CMPFR", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CMPFR", "CIntervalArb", .product(name: "RealModule", package: "swift-numerics")]
         ),
 
         // Float32 kernels in C, compiled for AVX2 and AVX-512 and chosen at run time.

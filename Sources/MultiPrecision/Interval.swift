@@ -1,4 +1,5 @@
 import CMPFR
+import CIntervalArb
 
 /// One MPFI interval (two MPFR endpoints) and both endpoints' limbs in a single allocation.
 @usableFromInline
@@ -282,12 +283,15 @@ extension Interval {
 
     // MARK: Elementary functions (total versions follow MPFI; the `checked…` versions throw)
 
-    /// Enclosure of log x. If x reaches 0 or below the result is unbounded or NaN;
-    /// ``checkedLog(_:)`` reports that as an error instead.
-    public static func log(_ x: Interval) -> Interval { x.unary(mpfi_log) }
-    public static func log(onePlus x: Interval) -> Interval { x.unary(mpfi_log1p) }
-    public static func exp(_ x: Interval) -> Interval { x.unary(mpfi_exp) }
-    public static func expMinusOne(_ x: Interval) -> Interval { x.unary(mpfi_expm1) }
+    /// Enclosure of log x (evaluated by Arb, see `CIntervalArb`). If x reaches 0 or below the
+    /// result is unbounded or NaN, as MPFI gives it; ``checkedLog(_:)`` reports that as an error.
+    public static func log(_ x: Interval) -> Interval { x.unary(perplexed_arb_log) }
+    /// Enclosure of log(1 + x) (by Arb; x reaching −1 or below, or unbounded, by MPFI).
+    public static func log(onePlus x: Interval) -> Interval { x.unary(perplexed_arb_log1p) }
+    /// Enclosure of exp x (evaluated by Arb; unbounded endpoints and |x| > 2^20 by MPFI).
+    public static func exp(_ x: Interval) -> Interval { x.unary(perplexed_arb_exp) }
+    /// Enclosure of exp x − 1 (by Arb; unbounded endpoints and |x| > 2^20 by MPFI).
+    public static func expMinusOne(_ x: Interval) -> Interval { x.unary(perplexed_arb_expm1) }
     public static func sqrt(_ x: Interval) -> Interval { x.unary(mpfi_sqrt) }
 
     /// x^n for an integer n by binary powering with squarings (tight for even powers).
@@ -373,8 +377,8 @@ extension Interval {
     public mutating func formQuotient(_ a: Interval, _ b: Interval) { form(a, b, mpfi_div) }
     /// self = log a, reusing storage when possible.
     @inlinable
-    public mutating func formLog(_ a: Interval) { form(a, mpfi_log) }
+    public mutating func formLog(_ a: Interval) { form(a, perplexed_arb_log) }
     /// self = exp a, reusing storage when possible.
     @inlinable
-    public mutating func formExp(_ a: Interval) { form(a, mpfi_exp) }
+    public mutating func formExp(_ a: Interval) { form(a, perplexed_arb_exp) }
 }
