@@ -63,6 +63,8 @@ def git(*args):
 
 
 def main():
+    if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
+        sys.exit(f"usage: sample.py PERPLEXED-BINARY [REPRODUCE OPTIONS]; got {sys.argv[1:2] or 'no binary'}")
     binary, options = sys.argv[1], sys.argv[2:]
     out = tempfile.mkdtemp(prefix="perplexed-reproduce-bench-")
     command = [binary, "reproduce", "--out", os.path.join(out, "report"), *options]
@@ -84,12 +86,20 @@ def main():
 
     reader = threading.Thread(target=read)
     reader.start()
-    while child.poll() is None:
-        rss = rss_bytes(child.pid)
-        with lock:
-            if sections:
-                sections[-1][2] = max(sections[-1][2], rss)
-        time.sleep(0.1)
+    try:
+        while child.poll() is None:
+            rss = rss_bytes(child.pid)
+            with lock:
+                if sections:
+                    sections[-1][2] = max(sections[-1][2], rss)
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        # Stop the run with the benchmark, and leave nothing behind.
+        child.terminate()
+        child.wait()
+        reader.join()
+        shutil.rmtree(out, ignore_errors=True)
+        sys.exit("interrupted: the run was stopped and its directory removed")
     reader.join()
     wall = time.monotonic() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
