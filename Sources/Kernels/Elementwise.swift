@@ -11,9 +11,8 @@ import CKernels
 /// The exponentials of the GELU and the attention softmax: p[i] = ``fastExp(_:)`` of p[i], bit
 /// for bit, for i in 0..<count.
 /// `isa` chooses the code, never the result (tests run every supported set).
-@inlinable
 public func fastExpInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, on isa: InstructionSet = .best) {
-    perplexedExpInPlace(p, count, isa)
+    perplexed_exp_inplace(isa.c, p, count)
 }
 
 /// GELU in the tanh form x·σ(2u), u = √(2/π)(x + 0.044715x³), on float32, bit for bit as the
@@ -71,11 +70,4 @@ public struct AdamWStep: Sendable, Equatable {
             decay: decay)
         perplexed_adamw(isa.c, p, m, v, g, count, &step)
     }
-}
-
-/// `perplexed_exp_inplace` behind a usable-from-inline name, so that ``fastExpInPlace(_:count:on:)``
-/// inlines into callers without their importing CKernels.
-@usableFromInline
-func perplexedExpInPlace(_ p: UnsafeMutablePointer<Float>, _ count: Int, _ isa: InstructionSet) {
-    perplexed_exp_inplace(isa.c, p, count)
 }
