@@ -16,7 +16,7 @@ struct BLASKernelsTests {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
-        try process.run()
+        try launch(process)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")

@@ -16,7 +16,7 @@ import Testing
         process.standardError = err
         let clock = ContinuousClock()
         let start = clock.now
-        try process.run()
+        try launch(process)
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()

@@ -181,7 +181,7 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
         let start = Date()
-        do { try process.run() } catch { return Outcome(arguments: arguments, exited: false, status: -1, stderr: "\(error)", seconds: 0) }
+        do { try launch(process) } catch { return Outcome(arguments: arguments, exited: false, status: -1, stderr: "\(error)", seconds: 0) }
         let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
