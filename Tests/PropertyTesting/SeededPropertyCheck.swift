@@ -160,3 +160,24 @@ public func seededCheck<A, B, C, D, E, F>(
         try await body($0.0, $0.1, $0.2, $0.3, $0.4, $0.5)
     }
 }
+
+/// The seed of a test that draws its own inputs (a loop of its own rather than ``seededCheck``):
+/// derived from the base seed and the test's file and function like a property case, so
+/// `make test` is deterministic and `PERPLEXED_PROPERTY_SEED` varies or replays it. Prints the
+/// seed with the command that replays it.
+public func testSeed(
+    fileID: String = #fileID, function: String = #function, sourceLocation: SourceLocation = #_sourceLocation
+) -> UInt64 {
+    let base: UInt64
+    switch PropertySeed.base {
+    case .success(let seed): base = seed
+    case .failure(let error):
+        Issue.record("\(error)", sourceLocation: sourceLocation)
+        base = PropertySeed.defaultSeed
+    }
+    var generator = PropertySeed.generator(base: base, site: "\(fileID):\(function)", index: 0)
+    let seed = generator.next()
+    let filter = function.split(separator: "(").first.map(String.init) ?? function
+    print("\(fileID) \(function): seed \(seed) (replay: \(PropertySeed.environmentVariable)=\(base) swift test --filter '\(filter)')")
+    return seed
+}
