@@ -88,12 +88,12 @@ public struct Verification: Sendable {
         return Verification(configuration: configuration, entries: entries)
     }
 
-    /// One row per claim: expected and actual verdict, the box, boxes, bits, seconds, ok.
+    /// One row per claim: expected and actual verdict, the domain covered, the box, boxes, bits, seconds, ok.
     public func table() -> Table {
-        var table = Table(columns: ["claim", "expected", "verdict", "on the box", "boxes", "bits", "seconds", "ok"], numericColumns: [4, 5, 6])
+        var table = Table(columns: ["claim", "expected", "verdict", "domain", "on the box", "boxes", "bits", "seconds", "ok"], numericColumns: [5, 6, 7])
         for e in entries {
-            table.append([e.claim.id, e.claim.expected.rawValue, e.verdict.name, e.claim.box, "\(e.verdict.boxes)", "\(configuration.precision)",
-                          String(format: "%.2f", e.seconds), e.asExpected ? "yes" : "NO"])
+            table.append([e.claim.id, e.claim.expected.rawValue, e.verdict.name, e.claim.domain.label, e.claim.box, "\(e.verdict.boxes)",
+                          "\(configuration.precision)", String(format: "%.2f", e.seconds), e.asExpected ? "yes" : "NO"])
         }
         return table
     }
@@ -108,9 +108,12 @@ public struct Verification: Sendable {
     public func text() -> String {
         table().rendered(as: .text) + """
 
-            Machine verdicts cover only the box printed for each claim ("checked" identities: a grid \
-            of its points). The full open domain of each statement is proved by hand in the Proofs/ \
-            file that `--details` names.
+            A verdict covers the box printed for its claim ("checked" identities: a grid of its \
+            points). The domain column says how much of the statement's whole domain the machine \
+            covers: "full (machine)" when the box is the whole domain; "full (factorised)" when an \
+            exact factorisation with plainly signed factors decides the sign everywhere, its identity \
+            proved by hand and checked by machine at grid points reaching the domain's edges; "part" \
+            when the rest is proved by hand. `--details` says which part and why.
 
             """ + (failures == 0 ? "\nAll \(entries.count) verdicts as expected." : "\n\(failures) verdict(s) differ from the expected ones.") + "\n"
     }
@@ -128,13 +131,25 @@ public struct Verification: Sendable {
         ])
     }
 
+    /// How much of the domain the machine covers, as JSON: `full_machine`, `full_factorised` (with the
+    /// identity claim and the factors' signs) or `part` (with what is covered and how the rest is).
+    static func domainJSON(_ domain: DomainCoverage) -> JSONValue {
+        switch domain {
+        case .machine: return .object([("coverage", .string("full_machine"))])
+        case .factorised(let identity, let signs):
+            return .object([("coverage", .string("full_factorised")), ("identity", .string(identity)), ("signs", .string(signs))])
+        case .part(let covered, let remainder):
+            return .object([("coverage", .string("part")), ("covered", .string(covered)), ("remainder", .string(remainder))])
+        }
+    }
+
     /// One claim's statement, box, verdict and timing as JSON.
     static func record(_ e: Entry) -> JSONValue {
         let claim = e.claim
         var members: [(String, JSONValue)] = [
             ("id", .string(claim.id)), ("statement", .string(claim.statement)), ("symbols", .string(claim.symbols)),
             ("box", .object(claim.variables.map { ($0.name, .array([.string($0.lower.description), .string($0.upper.description)])) })),
-            ("full_domain", .string(claim.fullDomain)), ("coverage", .string(claim.coverage)),
+            ("full_domain", .string(claim.fullDomain)), ("coverage", .string(claim.coverage)), ("domain", domainJSON(claim.domain)),
             ("expected", .string(claim.expected.rawValue)), ("verdict", .string(e.verdict.name)),
             ("boxes", .number("\(e.verdict.boxes)")), ("seconds", .double(e.seconds)), ("as_expected", .bool(e.asExpected)),
             ("edges", .string(claim.edges)), ("proof", .string(claim.proof)),
@@ -149,7 +164,8 @@ public struct Verification: Sendable {
         let claim = e.claim, verdict = e.verdict
         var lines = ["", "\(claim.id): \(verdict.name) (expected \(claim.expected.rawValue))",
                      "  \(claim.statement)", "  \(claim.symbols)",
-                     "  box: \(claim.box)", "  full domain: \(claim.fullDomain)", "  coverage: \(claim.coverage)",
+                     "  box: \(claim.box)", "  full domain: \(claim.fullDomain)", "  domain covered: \(claim.domain.label)",
+                     "  coverage: \(claim.coverage)",
                      "  edges: \(claim.edges)", "  proof: \(claim.proof)"]
         switch verdict {
         case .refuted(_, let c):

@@ -6,8 +6,9 @@ import PerplexityTheory
 public enum Catalogue {
     /// Every claim, in the order `perplexed verify` runs them.
     public static func all(precision: Int = 128) -> [Claim] {
-        [isoPerplexity, halfAccuracy, halfAccuracyMonotone, freeLunchUnderConfident, freeLunchOverConfident,
-         freeLunchClosedForm, risesToOne, fivePoints(precision: precision), temperatureInto, temperatureMonotone, boole,
+        [isoPerplexity, halfAccuracy, halfAccuracyFactorised, halfAccuracyMonotone, halfAccuracySlopeFactorised,
+         freeLunchUnderConfident, freeLunchOverConfident, freeLunchClosedForm, risesToOne, risesToOneSmallGamma,
+         fivePoints(precision: precision), temperatureInto, temperatureMonotone, temperatureFactorised, boole,
          lemmaCorrected, appendixPrinted]
     }
 
@@ -15,6 +16,34 @@ public enum Catalogue {
     public static func claim(_ id: String, precision: Int = 128) -> Claim? { all(precision: precision).first { $0.id == id } }
 
     static func q(_ text: String) -> BigRational { try! BigRational(parsing: text) }
+
+    // MARK: Edge coordinates
+    //
+    // The identity claims that back a factorisation check it at grid points that reach the
+    // domain's open edges: γ → 0 on the scale u = 1/(−log γ), the shift's complement 1 − s → 0 on
+    // a logarithmic scale, and the temperature on a logarithmic scale.
+
+    /// γ = e^(−1/u): u ∈ [1/1000, 36/25] spans γ from e^(−1000) ≈ 10^(−434) to 0.4994.
+    static let edgeGamma = Variable("u", "1/1000", "36/25")
+    static func gamma(_ u: Interval) -> Interval { Interval.exp(-(1 / u)) }
+
+    /// 1 − s = e^(−z/(1 − z)): z ∈ [0, 99/100] spans s from 0 to 1 − e^(−99) with a 9-point grid
+    /// at s ≈ 0, 0.13, 0.28, 0.45, 0.62, 0.80, 0.94, 0.998, 1 − 10^(−43).
+    static let edgeShift = Variable("z", "0", "99/100")
+    static func shiftComplement(_ z: Interval) -> Interval { Interval.exp(-(z / (1 - z))) }
+
+    /// L(x) = log((1 − x)/x).
+    static func logOdds(_ x: Interval) -> Interval { Interval.log(onePlus: -x) - Interval.log(x) }
+
+    /// The variables at four times their precision: edge coordinates map to parameters through
+    /// steep functions (1 − s = e^(−z/(1 − z)) loses up to 143 bits when the library forms 1 − s
+    /// again from s), so the identity checks reach the edges only with the extra bits.
+    static func promoted(_ x: [Interval]) throws -> [Interval] {
+        try x.map { try Interval(lower: $0.lower, upper: $0.upper, precision: 4 * $0.precision) }
+    }
+
+    /// f/g − 1, the relative difference (g is away from 0 wherever it is used).
+    static func relativeDifference(_ f: Interval, _ g: Interval) -> Interval { f / g - 1 }
 
     // MARK: Section 4
 
@@ -46,10 +75,31 @@ public enum Catalogue {
         fullDomain: "0 < γ < 1/2, 0 < s < 1",
         expected: .proved,
         edges: "a′ − 1/2 → 0 as s → 0 or γ → 0, so boxes cannot reach those edges; Proofs/half-accuracy.md shows a′ − 1/2 = ½·log(γ′(1−γ′)/(γ(1−γ)))/(log γ′ − log(1−γ′)) > 0 on the whole open domain.",
-        proof: "Proofs/half-accuracy.md"
+        proof: "Proofs/half-accuracy.md",
+        domain: .factorised(identity: "half-accuracy-factorised", signs: "a′ − 1/2 = log1p(X)/(2L(γ′)) with X = s(1 − 2γ + γs)/((1 − s)(1 − γ′)) > 0 and L(γ′) > 0 for 0 < γ′ < γ < 1/2")
     ) { x in
         let half = x[0].rational(q("1/2"))
         return .positive(try criticalAccuracy(accuracy: half, gamma: x[0], shift: x[1]) - half)
+    }
+
+    static let halfAccuracyFactorised = Claim(
+        id: "half-accuracy-factorised",
+        statement: "At a = 1/2, a′ − 1/2 factorises with plainly positive factors: log1p(X)/(2L(γ′)), X = s(1 − 2γ + γs)/((1 − s)(1 − γ′)), γ′ = γ(1 − s)",
+        symbols: "a′(1/2, γ, s) − 1/2 − log1p(X)/(2L(γ′)) = 0",
+        variables: [edgeGamma, edgeShift],
+        fullDomain: "0 < γ < 1/2, 0 ≤ s < 1",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−1000), 0.4994], 1 − s = e^(−z/(1 − z)) ∈ [e^(−99), 1]",
+        expected: .checked,
+        edges: "An identity: proved algebraically in Proofs/half-accuracy.md (statement 1 and g(γ) − g(γ′) = γs(1 − 2γ + γs) for g(x) = x(1 − x)); checked against the library's Eq. 11 at every point of a 9×9 grid in edge coordinates (γ down to e^(−1000), 1 − s down to e^(−99)) to 10^-30.",
+        proof: "Proofs/half-accuracy.md", mode: .grid(perSide: 9)
+    ) { variables in
+        let x = try promoted(variables)
+        let γ = gamma(x[0]), rest = shiftComplement(x[1])
+        let s = 1 - rest, shifted = γ * rest
+        let half = γ.rational(q("1/2"))
+        let X = s * (1 - 2 * γ + γ * s) / (rest * (1 - shifted))
+        let factorised = Interval.log(onePlus: X) / (2 * logOdds(shifted))
+        return .zero(try criticalAccuracy(accuracy: half, gamma: γ, shift: s) - half - factorised, tolerance: q("1e-30"))
     }
 
     static let halfAccuracyMonotone = Claim(
@@ -60,11 +110,39 @@ public enum Catalogue {
         fullDomain: "0 < γ < 1/2, 0 ≤ s < 1",
         expected: .proved,
         edges: "s ≤ 99/100 keeps γ′ = γ(1−s) away from 0, where the derivative grows without bound (still positive).",
-        proof: "Proofs/half-accuracy.md"
+        proof: "Proofs/half-accuracy.md",
+        domain: .factorised(identity: "half-accuracy-slope-factorised", signs: "∂a′/∂s = γ(h(t) − log(4γ(1 − γ)))/(2γ′(1 − γ′)L(γ′)²) with h(t) = (1 + t)log(1 + t) + (1 − t)log(1 − t) = Σ t^(2k)/(k(2k − 1)) > 0 for t = 1 − 2γ′ ∈ (0, 1) and −log(4γ(1 − γ)) > 0 for γ < 1/2")
     ) { x in
         let half = Dual(constant: x[0].rational(q("1/2")))
         let slope = try criticalAccuracy(accuracy: half, gamma: Dual(constant: x[0]), shift: Dual(x[1], derivative: x[1].integer(1)))
         return .positive(slope.derivative)
+    }
+
+    static let halfAccuracySlopeFactorised = Claim(
+        id: "half-accuracy-slope-factorised",
+        statement: "At a = 1/2, ∂a′/∂s factorises with plainly positive factors: γ(h(t) − log(4γ(1 − γ)))/(2γ′(1 − γ′)L(γ′)²), t = 1 − 2γ′, h(t) = (1 + t)log(1 + t) + (1 − t)log(1 − t)",
+        symbols: "∂a′/∂s (1/2, γ, s) / [γ(h(t) − log(4γ(1 − γ)))/(2γ′(1 − γ′)L(γ′)²)] − 1 = 0",
+        variables: [edgeGamma, edgeShift],
+        fullDomain: "0 < γ < 1/2, 0 ≤ s < 1",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−1000), 0.4994], 1 − s = e^(−z/(1 − z)) ∈ [e^(−99), 1]",
+        expected: .checked,
+        edges: "An identity: proved algebraically in Proofs/half-accuracy.md (statement 3); checked against the library's Eq. 11 differentiated by Dual numbers at every point of a 9×9 grid in edge coordinates, as a relative difference (the slope reaches about e^99 as s → 1) to 10^-30.",
+        proof: "Proofs/half-accuracy.md", mode: .grid(perSide: 9)
+    ) { variables in
+        let x = try promoted(variables)
+        let γ = gamma(x[0]), rest = shiftComplement(x[1])
+        let s = 1 - rest, shifted = γ * rest
+        // h(t) at t = 1 − 2γ′, written with γ′ itself: 1 − t = 2γ′ and 1 + t = 2(1 − γ′), so
+        // nothing cancels when γ′ is far below the working precision's ulp of 1.
+        let ln2 = try Interval.ln2(precision: shifted.precision)
+        let up: Interval = 2 * (1 - shifted) * (ln2 + Interval.log(onePlus: -shifted))
+        let down: Interval = 2 * shifted * (ln2 + Interval.log(shifted))
+        let numerator: Interval = γ * (up + down - Interval.log(4 * γ * (1 - γ)))
+        let denominator: Interval = 2 * shifted * (1 - shifted) * logOdds(shifted).squared
+        let factorised = numerator / denominator
+        let half = Dual(constant: γ.rational(q("1/2")))
+        let slope = try criticalAccuracy(accuracy: half, gamma: Dual(constant: γ), shift: Dual(s, derivative: s.integer(1)))
+        return .zero(relativeDifference(slope.derivative, factorised), tolerance: q("1e-30"))
     }
 
     /// a = 1 − γ(1 − u): under-confident base models (a > 1 − γ) for u ∈ (0, 1].
@@ -77,7 +155,8 @@ public enum Catalogue {
         boxMeaning: "a = 1 − γ(1 − u) ∈ [1 − 99γ/100, 1]",
         expected: .proved,
         edges: "u ≥ 1/100 leaves out the strip 1 − γ < a < 1 − 99γ/100 (width γ/100 ≤ 0.0049) next to the calibrated line a = 1 − γ, where the slope tends to 0 and no box can decide its sign. There, and on the whole open domain, the sign is that of 1 − γ − a by the closed form d a′/dΔ|Δ=0 = (1 − γ − a)/((1 − γ)γ log((1 − γ)/γ)) (Proofs/free-lunch.md; checked by free-lunch-slope-closed-form).",
-        proof: "Proofs/free-lunch.md"
+        proof: "Proofs/free-lunch.md",
+        domain: .factorised(identity: "free-lunch-slope-closed-form", signs: "∂a′/∂Δ|Δ=0 = (1 − γ − a)/((1 − γ)γL(γ)) with (1 − γ)γL(γ) > 0 for 0 < γ < 1/2, so the slope has the sign of 1 − γ − a")
     ) { x in
         let γ = x[0]
         let a = 1 - γ * (1 - x[1])
@@ -95,7 +174,8 @@ public enum Catalogue {
         boxMeaning: "a = (1 − γ)v ∈ [0, 99(1 − γ)/100]",
         expected: .proved,
         edges: "v ≤ 99/100 leaves out the strip 99(1 − γ)/100 < a < 1 − γ (width (1 − γ)/100 ≤ 0.0099) next to the calibrated line (v = 1, slope 0). There the sign follows from the closed form (Proofs/free-lunch.md; checked by free-lunch-slope-closed-form).",
-        proof: "Proofs/free-lunch.md"
+        proof: "Proofs/free-lunch.md",
+        domain: .factorised(identity: "free-lunch-slope-closed-form", signs: "∂a′/∂Δ|Δ=0 = (1 − γ − a)/((1 − γ)γL(γ)) with (1 − γ)γL(γ) > 0 for 0 < γ < 1/2, so the slope has the sign of 1 − γ − a")
     ) { x in
         let γ = x[0]
         let a = (1 - γ) * x[1]
@@ -108,17 +188,19 @@ public enum Catalogue {
         id: "free-lunch-slope-closed-form",
         statement: "The free-lunch slope has the sign of 1 − γ − a: d a′/dΔ at Δ = 0 times (1 − γ)·γ·log((1 − γ)/γ) equals 1 − γ − a",
         symbols: "∂a′/∂Δ|Δ=0 · (1 − γ)γL(γ) − (1 − γ − a) = 0  for a = 1 − γ + cγ/2, c ∈ [−1, 1]",
-        variables: [Variable("gamma", "1/100", "49/100"), Variable("c", "-1", "1")],
+        // γ stops at e^(−300): a = 1 − γ/2 must stay below 1 at the 512 bits of the check.
+        variables: [Variable("u", "1/300", "36/25"), Variable("c", "-1", "1")],
         fullDomain: "0 ≤ a ≤ 1, 0 < γ < 1/2",
-        boxMeaning: "a = 1 − γ + cγ/2",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−300), 0.4994], a = 1 − γ + cγ/2",
         expected: .checked,
-        edges: "An identity: proved algebraically in Proofs/free-lunch.md; checked at every point of a 9×9 grid (c = 0 is the calibrated line) to 10^-30. Since (1 − γ)γL(γ) > 0 for 0 < γ < 1/2, it decides the slope's sign in the strips the two free-lunch boxes leave out.",
+        edges: "An identity: proved algebraically in Proofs/free-lunch.md; checked at every point of a 9×9 grid (c = 0 is the calibrated line; γ in edge coordinates, down to e^(−300)) to 10^-30. Since (1 − γ)γL(γ) > 0 for 0 < γ < 1/2, it decides the slope's sign on the whole domain, including the strips the two free-lunch boxes leave out.",
         proof: "Proofs/free-lunch.md", mode: .grid(perSide: 9)
-    ) { x in
-        let (γ, c) = (x[0], x[1])
+    ) { variables in
+        let x = try promoted(variables)
+        let (γ, c) = (gamma(x[0]), x[1])
         let a = 1 - γ + c * γ * c.rational(q("1/2"))
         let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), delta: Dual(γ.integer(0), derivative: γ.integer(1)))
-        let scale = (1 - γ) * γ * (Interval.log(onePlus: -γ) - Interval.log(γ))
+        let scale = (1 - γ) * γ * logOdds(γ)
         return .zero(slope.derivative * scale - (1 - γ - a), tolerance: q("1e-30"))
     }
 
@@ -130,9 +212,28 @@ public enum Catalogue {
         fullDomain: "0 ≤ a ≤ 1, 0 < γ < 1/2, s → 1",
         expected: .proved,
         edges: "The limit a′ → 1 as s → 1 is proved on the full open domain in Proofs/limit-to-one.md; the box stops at s = 99/100, where the derivative is still finite, and at γ = 1/100. The increase starts earlier than s = 19/20 (near s = 0.87 at a = 1, γ = 1/100; earlier for larger γ).",
-        proof: "Proofs/limit-to-one.md"
+        proof: "Proofs/limit-to-one.md",
+        domain: .part(covered: "γ ≥ 1/100 and 19/20 ≤ s ≤ 99/100",
+                      remainder: "the limit a′ → 1 as s → 1 is proved by hand for every γ (Proofs/limit-to-one.md). The increase itself cannot be stated on a fixed window of s for every γ: rises-to-one-small-gamma refutes the window s ≥ 19/20 for small γ, where the increase starts later (numerically it starts once γ′ is below about γ^1.06 to γ^1.43 at a = 1)")
     ) { x in
         let slope = try criticalAccuracy(accuracy: Dual(constant: x[0]), gamma: Dual(constant: x[1]), shift: Dual(x[2], derivative: x[2].integer(1)))
+        return .positive(slope.derivative)
+    }
+
+    static let risesToOneSmallGamma = Claim(
+        id: "rises-to-one-small-gamma",
+        statement: "rises-to-one's window s ∈ [19/20, 99/100] extends to every γ below 1/100 (expected: refuted at a = 1; the increase starts later as γ → 0)",
+        symbols: "∂a′/∂s (1, γ, s) > 0  for γ = e^(−1/u), s ∈ [19/20, 99/100]",
+        variables: [Variable("u", "1/100", "1/5"), Variable("s", "19/20", "99/100")],
+        fullDomain: "a = 1, 0 < γ < 1/100, s ∈ [19/20, 99/100]",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−100), e^(−5)]",
+        expected: .refuted,
+        edges: "A certified point with ∂a′/∂s ≤ 0 refutes the extension (by hand: a = 1, γ = 10^(−12), s = 0.96 has slope < 0). So the window on which a′ increases toward 1 must move toward s = 1 as γ → 0, and rises-to-one cannot be proved on a fixed window for the full γ range; the limit itself holds (Proofs/limit-to-one.md).",
+        proof: "Proofs/limit-to-one.md",
+        domain: .part(covered: "searched on the box", remainder: "one certified counterexample refutes the statement; nothing remains to cover")
+    ) { x in
+        let one = Dual(constant: x[0].integer(1))
+        let slope = try criticalAccuracy(accuracy: one, gamma: Dual(constant: gamma(x[0])), shift: Dual(x[1], derivative: x[1].integer(1)))
         return .positive(slope.derivative)
     }
 
@@ -174,7 +275,8 @@ public enum Catalogue {
             boxMeaning: "a = 1/2, Fig. 3's six γ, s ∈ [0, 99/100] outside the certified brackets",
             expected: .proved,
             edges: "u maps [0, 1] onto both sub-ranges of every (γ, τ); the brackets [s*_low, s*_high] (width < 10^-11) come from certified bisection and are printed by `perplexed verify --details`.",
-            proof: "Proofs/half-accuracy.md"
+            proof: "Proofs/half-accuracy.md",
+            domain: .machine
         ) { x in
             let u = x[0]
             var parts: [Condition] = []
@@ -201,7 +303,8 @@ public enum Catalogue {
         fullDomain: "0 < γ < 1/2, θ > 0",
         expected: .proved,
         edges: "Proofs/temperature.md covers all γ ∈ (0, 1/2), θ > 0 (γ′ = 1/(1 + e^(ℓ/θ)) with ℓ > 0); the box is the range users set.",
-        proof: "Proofs/temperature.md"
+        proof: "Proofs/temperature.md",
+        domain: .factorised(identity: "temperature-factorised", signs: "γ′ = e^(−q)/(1 + e^(−q)) > 0 and 1/2 − γ′ = −expm1(−q)/(2(1 + e^(−q))) > 0, as q = L(γ)/θ > 0 for 0 < γ < 1/2, θ > 0")
     ) { x in
         let tempered = try temperedGamma(gamma: x[0], theta: x[1])
         return .all([.positive(tempered), .positive(x[0].rational(q("1/2")) - tempered)])
@@ -215,10 +318,31 @@ public enum Catalogue {
         fullDomain: "0 < γ < 1/2, θ > 0",
         expected: .proved,
         edges: "Proofs/temperature.md proves it for all γ ∈ (0, 1/2), θ > 0. At γ = 1/2 the map is constant (γ′ = 1/2); the box stops at 499/1000.",
-        proof: "Proofs/temperature.md"
+        proof: "Proofs/temperature.md",
+        domain: .factorised(identity: "temperature-factorised", signs: "∂γ′/∂θ = (L(γ)/θ²)·e^(−q)/(1 + e^(−q))² with q = L(γ)/θ, and L(γ) > 0 for 0 < γ < 1/2")
     ) { x in
         let tempered = try temperedGamma(gamma: Dual(constant: x[0]), theta: Dual(x[1], derivative: x[1].integer(1)))
         return .positive(tempered.derivative)
+    }
+
+    static let temperatureFactorised = Claim(
+        id: "temperature-factorised",
+        statement: "Temperature in closed form: γ′ = e^(−q)/(1 + e^(−q)) and ∂γ′/∂θ = (L(γ)/θ²)·e^(−q)/(1 + e^(−q))², q = L(γ)/θ",
+        symbols: "γ′/(e^(−q)/(1 + e^(−q))) − 1 = 0 and (∂γ′/∂θ)/((L/θ²)e^(−q)/(1 + e^(−q))²) − 1 = 0",
+        variables: [edgeGamma, Variable("zeta", "-10", "10")],
+        fullDomain: "0 < γ < 1/2, θ > 0",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−1000), 0.4994], θ = e^ζ ∈ [e^(−10), e^10]",
+        expected: .checked,
+        edges: "Identities: proved in Proofs/temperature.md; checked against the library's temperedGamma (and its Dual derivative) at every point of a 9×9 grid in edge coordinates, as relative differences (γ′ reaches about e^(−2·10^7)) to 10^-30.",
+        proof: "Proofs/temperature.md", mode: .grid(perSide: 9)
+    ) { variables in
+        let x = try promoted(variables)
+        let γ = gamma(x[0]), θ = Interval.exp(x[1])
+        let ell = logOdds(γ), r = Interval.exp(-(ell / θ))
+        let tempered = try temperedGamma(gamma: Dual(constant: γ), theta: Dual(θ, derivative: θ.integer(1)))
+        let slope = ell / θ.squared * r / (r + 1).squared
+        return .all([.zero(relativeDifference(tempered.value, r / (r + 1)), tolerance: q("1e-30")),
+                     .zero(relativeDifference(tempered.derivative, slope), tolerance: q("1e-30"))])
     }
 
     // MARK: Remark 3.5 (Boole)
@@ -233,7 +357,8 @@ public enum Catalogue {
         fullDomain: "0 ≤ γ ≤ 1, every N ≥ 1",
         expected: .proved,
         edges: "N = 1 is an identity; at γ = 0 both sides are 0 and the difference grows like N(N−1)γ²/2 (Proofs/boole.md proves it for all γ ∈ [0, 1] by induction).",
-        proof: "Proofs/boole.md"
+        proof: "Proofs/boole.md",
+        domain: .part(covered: "N ∈ {2, 16, 128, 1024} and 1/1000 ≤ γ ≤ 99/100", remainder: "every N ≥ 1 and γ ∈ [0, 1] by induction on N in Proofs/boole.md (a box cannot hold every N)")
     ) { x in
         .all(try booleLengths.map { n in
             let analysis = try sampling(gamma: x[0], length: n)
@@ -270,7 +395,8 @@ public enum Catalogue {
             boxMeaning: "1/N = u/n′, every N ≥ n′, 16 parameter sets",
             expected: .proved,
             edges: "t = u/n′ covers every N ≥ n′ (and N → ∞ at u = 0) for the 16 parameter sets ξ ∈ {1/10, 1/100}, m ∈ {1/4, 1/100}, ε ∈ {1/1000, 10^-9}, δ ∈ {1/10, 1/1000}; the threshold for all parameters, and the lemma itself, are proved by hand in Proofs/lemma-3-1.md.",
-            proof: "Proofs/lemma-3-1.md"
+            proof: "Proofs/lemma-3-1.md",
+            domain: .part(covered: "16 parameter sets (ξ, m, ε, δ), every N ≥ n′ each", remainder: "every parameter set by hand in Proofs/lemma-3-1.md: n′ is defined by the parameters, so a box over them would need n′ as a function, not a set of integers")
         ) { x in
             let u = x[0]
             return .all(zip(lemmaParameters, thresholds).map { p, threshold in
@@ -298,7 +424,8 @@ public enum Catalogue {
         expected: .refuted,
         edges: "Only feasible parameters are searched: on the vocabulary {0, 1, |}, p(α_k) > 1/2 + ϵ leaves at most 1/2 − ϵ for the two other symbols, each at least the floor ε, so ε < (1/2 − ϵ)/2 (strictly, as p(α_k) > 1/2 + ϵ is strict); the box writes ε = r(1/2 − ϵ)/2 with r ∈ [10^-6, 99/100]. One certified point where the printed right-hand side is negative refutes it (by hand: ϵ = 1/100, ε = 1/1000 gives ≈ −0.399).",
         proof: "Proofs/lemma-3-1.md",
-        derived: { point in [("floor", feasibleFloor(point[0], point[1])), ("floor_limit", feasibleFloor(point[0], 1))] }
+        derived: { point in [("floor", feasibleFloor(point[0], point[1])), ("floor_limit", feasibleFloor(point[0], 1))] },
+        domain: .part(covered: "searched on the box", remainder: "one certified counterexample refutes the statement; nothing remains to cover")
     ) { x in
         let floor = x[1] * (x[0].rational(q("1/2")) - x[0]) * x[0].rational(q("1/2"))
         return .nonNegative(try printedAppendixBound(length: 16, epsilon: x[0], floor: floor))

@@ -86,6 +86,35 @@ public enum CheckMode: Sendable {
     case grid(perSide: Int)
 }
 
+/// How much of a claim's full domain its machine checks cover.
+public enum DomainCoverage: Sendable, Equatable {
+    /// The statement's domain is the box itself, so the machine verdict covers all of it.
+    case machine
+    /// The whole open domain, by an exact factorisation: the claim's quantity equals a product
+    /// (or quotient) of factors whose signs are plain on the whole domain (`signs`), by an
+    /// identity proved algebraically in the claim's Proofs/ file and checked by machine at grid
+    /// points reaching the domain's edges by the identity claim `identity`. The box verdict then
+    /// checks the library's implementation, not the result.
+    case factorised(identity: String, signs: String)
+    /// Part of the domain: `covered` by machine, and why and how the `remainder` is covered by hand.
+    case part(covered: String, remainder: String)
+
+    /// `full (machine)`, `full (factorised)` or `part`: the domain column of `perplexed verify`.
+    public var label: String {
+        switch self {
+        case .machine: return "full (machine)"
+        case .factorised: return "full (factorised)"
+        case .part: return "part"
+        }
+    }
+
+    /// Whether the machine checks cover the whole domain.
+    public var isFull: Bool {
+        if case .part = self { return false }
+        return true
+    }
+}
+
 /// A statement about every point of a box of parameters, checkable by interval subdivision.
 public struct Claim: Sendable {
     /// A short stable identifier (`half-accuracy`, `appendix-a-printed`, …).
@@ -113,6 +142,8 @@ public struct Claim: Sendable {
     /// Exact quantities derived from a point of the box that a reader needs to judge a
     /// counterexample (for example the floor ε when the box is parametrised by a fraction of it).
     public let derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])?
+    /// How much of ``fullDomain`` the machine checks cover (``DomainCoverage``).
+    public let domain: DomainCoverage
     /// Evaluates the condition on enclosures of the variables.
     public let condition: @Sendable ([Interval]) throws -> Condition
 
@@ -120,6 +151,7 @@ public struct Claim: Sendable {
         id: String, statement: String, symbols: String, variables: [Variable], fullDomain: String,
         boxMeaning: String? = nil, expected: ExpectedVerdict, edges: String, proof: String, mode: CheckMode = .boxes,
         derived: (@Sendable ([BigRational]) -> [(name: String, value: BigRational)])? = nil,
+        domain: DomainCoverage? = nil,
         condition: @escaping @Sendable ([Interval]) throws -> Condition
     ) {
         self.fullDomain = fullDomain
@@ -134,6 +166,7 @@ public struct Claim: Sendable {
         self.edges = edges
         self.proof = proof
         self.condition = condition
+        self.domain = domain ?? .part(covered: "the box", remainder: "by hand in \(proof.isEmpty ? "the claim's proof" : proof)")
     }
 
     /// The box the machine check covers, compactly: `γ ∈ [1/100, 49/100], s ∈ [1/100, 99/100]`.
@@ -142,16 +175,23 @@ public struct Claim: Sendable {
             + (boxMeaning.map { " (\($0))" } ?? "")
     }
 
-    /// What the verdict covers, in words: the box for boxes, the grid for identities.
+    /// What the verdict covers, in words: the box for boxes, the grid for identities, and how
+    /// the rest of the full domain is covered (``domain``).
     public var coverage: String {
-        switch mode {
-        case .boxes:
-            switch expected {
-            case .refuted: return "searched for a counterexample on the box"
-            default: return "proved by interval subdivision on the box; the full domain (\(fullDomain)) by hand in \(proof)"
-            }
-        case .grid(let perSide):
-            return "checked at \(perSide)^\(variables.count) grid points of the box; proved algebraically for \(fullDomain) in \(proof)"
+        let verdict: String
+        switch (mode, expected) {
+        case (.grid(let perSide), _): verdict = "checked at \(perSide)^\(variables.count) grid points of the box"
+        case (.boxes, .refuted): verdict = "searched for a counterexample on the box"
+        case (.boxes, _): verdict = "proved by interval subdivision on the box"
+        }
+        switch domain {
+        case .machine:
+            return verdict + ", which is the statement's whole domain (\(fullDomain))"
+        case .factorised(let identity, let signs):
+            return verdict + "; the whole domain (\(fullDomain)) by an exact factorisation that decides the sign: \(signs) "
+                + "(identity proved in \(proof), checked by machine by \(identity))"
+        case .part(let covered, let remainder):
+            return verdict + "; covered: \(covered); the rest of the domain (\(fullDomain)): \(remainder)"
         }
     }
 }

@@ -71,6 +71,41 @@ import PerplexityTheory
         for claim in claims { #expect(claim.proof.hasPrefix("Proofs/") && claim.proof.hasSuffix(".md")) }
     }
 
+    @Test("every claim says how much of its domain the machine covers; a factorised one names an identity claim of the catalogue")
+    func domains() {
+        let claims = Catalogue.all(precision: 64)
+        let ids = Set(claims.map(\.id))
+        // Stated here from Proofs/ (not read from the catalogue under test): which claims are
+        // covered on their whole domain, and how.
+        let factorised = ["half-accuracy-raises-bar", "half-accuracy-monotone", "free-lunch-under-confident",
+                          "free-lunch-over-confident", "temperature-into", "temperature-monotone"]
+        for claim in claims {
+            switch claim.domain {
+            case .machine: #expect(claim.id == "five-ten-points")
+            case .factorised(let identity, let signs):
+                #expect(factorised.contains(claim.id) && ids.contains(identity) && !signs.isEmpty, "\(claim.id)")
+                #expect(Catalogue.claim(identity)?.expected == .checked, "\(claim.id): \(identity)")
+            case .part(let covered, let remainder):
+                #expect(!factorised.contains(claim.id) && !covered.isEmpty && !remainder.isEmpty, "\(claim.id)")
+            }
+            #expect(claim.coverage.contains(claim.fullDomain), "\(claim.id)")
+        }
+        #expect(claims.filter { $0.domain.isFull }.count == factorised.count + 1)
+    }
+
+    @Test("at a = 1 and γ = 10^-12 the slope of a′ is negative at s = 96/100, as rises-to-one-small-gamma finds (mpmath-free: Double finite difference)")
+    func smallGammaSlope() {
+        // Written out independently of the library, by the gap identity at a = 1 (Proofs/eq-11.md):
+        // a′ − 1 = (log(1 − γ) − log(1 − γ′))/L(γ′), which Double resolves where a′ itself rounds to 1.
+        func critical(_ s: Double) -> Double {
+            let g = 1e-12, shifted = g * (1 - s)
+            return (Foundation.log1p(-g) - Foundation.log1p(-shifted)) / (Foundation.log1p(-shifted) - Foundation.log(shifted))
+        }
+        let h = 1e-6
+        #expect((critical(0.96 + h) - critical(0.96 - h)) / (2 * h) < 0)
+        #expect((critical(0.999 + h) - critical(0.999 - h)) / (2 * h) > 0)
+    }
+
     @Test("the printed Appendix A bound is refuted at a point satisfying the lemma's hypotheses; negative in Double too")
     func appendixRefuted() async throws {
         let verdict = await Prover().check(try #require(Catalogue.claim("appendix-a-printed")))
@@ -94,7 +129,8 @@ import PerplexityTheory
     @Test("cheap catalogue claims reach the verdicts their proofs give",
           arguments: [("eq11-iso-perplexity", "checked"), ("free-lunch-slope-closed-form", "checked"), ("rises-to-one", "proved"),
                       ("five-ten-points", "proved"), ("lemma-3-1-corrected", "proved"), ("temperature-into", "proved"),
-                      ("boole-bound", "proved")])
+                      ("boole-bound", "proved"), ("half-accuracy-factorised", "checked"), ("half-accuracy-slope-factorised", "checked"),
+                      ("temperature-factorised", "checked"), ("rises-to-one-small-gamma", "refuted")])
     func cheapClaims(_ id: String, _ expected: String) async throws {
         let claim = try #require(Catalogue.claim(id))
         let verdict = await Prover().check(claim)
