@@ -7,7 +7,7 @@ public enum Catalogue {
     /// Every claim, in the order `perplexed verify` runs them.
     public static func all(precision: Int = 128) -> [Claim] {
         [isoPerplexity, halfAccuracy, halfAccuracyFactorised, halfAccuracyMonotone, halfAccuracySlopeFactorised,
-         freeLunchUnderConfident, freeLunchOverConfident, freeLunchClosedForm, risesToOne, risesToOneSmallGamma,
+         freeLunchUnderConfident, freeLunchOverConfident, freeLunchClosedForm, risesToOne, risesToOneSmallGamma, risesToOneWindow, risesToOneWindowIdentity,
          fivePoints(precision: precision), temperatureInto, temperatureMonotone, temperatureFactorised, boole,
          lemmaCorrected, appendixPrinted]
     }
@@ -40,6 +40,34 @@ public enum Catalogue {
     /// again from s), so the identity checks reach the edges only with the extra bits.
     static func promoted(_ x: [Interval]) throws -> [Interval] {
         try x.map { try Interval(lower: $0.lower, upper: $0.upper, precision: 4 * $0.precision) }
+    }
+
+    /// An enclosure of a function through its values at the ends of `x`, for a function that
+    /// increases (or decreases) on the whole of `x`: each end is evaluated as a point, so a limit
+    /// at an end (`atZero`, `atInfinity`) stands in where the formula is 0/0 or ∞·0 there.
+    static func monotone(
+        _ x: Interval, increasing: Bool, atZero: Int? = nil, atInfinity: Int? = nil, _ f: (Interval) -> Interval
+    ) throws -> Interval {
+        func end(_ point: BigFloat) throws -> Interval {
+            if let atZero, point.isZero { return try Interval(atZero, precision: x.precision) }
+            if let atInfinity, point.isInfinite { return try Interval(atInfinity, precision: x.precision) }
+            return f(Interval(point))
+        }
+        let (low, high) = (try end(x.lower), try end(x.upper))
+        return increasing ? try Interval(lower: low.lower, upper: high.upper, precision: x.precision)
+                          : try Interval(lower: high.lower, upper: low.upper, precision: x.precision)
+    }
+
+    /// e^(−1/v)/v for v ∈ [0, 1], where it increases from 0 (its limit at 0).
+    static func expInverseOverV(_ v: Interval) throws -> Interval {
+        guard v.lower >= 0, v.upper <= 1 else { return Interval.exp(-(1 / v)) / v }
+        return try monotone(v, increasing: true, atZero: 0) { Interval.exp(-(1 / $0)) / $0 }
+    }
+
+    /// y·e^(−y) for y ∈ [1, ∞], where it decreases to 0 (its limit at ∞).
+    static func yExpMinusY(_ y: Interval) throws -> Interval {
+        guard y.lower >= 1 else { return y * Interval.exp(-y) }
+        return try monotone(y, increasing: false, atInfinity: 0) { $0 * Interval.exp(-$0) }
     }
 
     /// f/g − 1, the relative difference (g is away from 0 wherever it is used).
@@ -214,7 +242,7 @@ public enum Catalogue {
         edges: "The limit a′ → 1 as s → 1 is proved on the full open domain in Proofs/limit-to-one.md; the box stops at s = 99/100, where the derivative is still finite, and at γ = 1/100. The increase starts earlier than s = 19/20 (near s = 0.87 at a = 1, γ = 1/100; earlier for larger γ).",
         proof: "Proofs/limit-to-one.md",
         domain: .part(covered: "γ ≥ 1/100 and 19/20 ≤ s ≤ 99/100",
-                      remainder: "the limit a′ → 1 as s → 1 is proved by hand for every γ (Proofs/limit-to-one.md). The increase itself cannot be stated on a fixed window of s for every γ: rises-to-one-small-gamma refutes the window s ≥ 19/20 for small γ, where the increase starts later (numerically it starts once γ′ is below about γ^1.06 to γ^1.43 at a = 1)")
+                      remainder: "rises-to-one-window proves by machine on the whole domain that a′ increases once γ′ = γ(1 − s) ≤ γ², which reaches s → 1 for every γ and a; the limit a′ → 1 is proved by hand (Proofs/limit-to-one.md). A fixed window of s cannot serve every γ: rises-to-one-small-gamma refutes s ≥ 19/20 for small γ")
     ) { x in
         let slope = try criticalAccuracy(accuracy: Dual(constant: x[0]), gamma: Dual(constant: x[1]), shift: Dual(x[2], derivative: x[2].integer(1)))
         return .positive(slope.derivative)
@@ -235,6 +263,84 @@ public enum Catalogue {
         let one = Dual(constant: x[0].integer(1))
         let slope = try criticalAccuracy(accuracy: one, gamma: Dual(constant: gamma(x[0])), shift: Dual(x[1], derivative: x[1].integer(1)))
         return .positive(slope.derivative)
+    }
+
+    // MARK: rises-to-one on the whole domain
+    //
+    // With v = 1/(−log γ′), a′ = (1 − Pv)/(1 + v·log(1 − γ′)) =: N/M (P = pplx(a, γ)), and
+    // da′/dv = −Q/M² with Q = PM + NM′, M′ = log(1 − γ′) − γ′/(v(1 − γ′)). As v decreases when s
+    // grows, ∂a′/∂s > 0 exactly when Q > 0 (Proofs/limit-to-one.md, statement 4). The claim proves
+    // Q/P > 0 on the closure of γ′ ≤ γ² in edge coordinates: u = 1/(−log γ) ∈ [0, 13/9] and
+    // r = v/u = log γ/log γ′ ∈ [0, 1/2], so u = 0 is γ → 0 and r = 0 is s → 1.
+
+    /// Q/P for a box away from γ = 0 (u > 0): the formula itself, with e^(−1/v)/v enclosed
+    /// through its ends so that r = 0 (s → 1) stays finite.
+    static func windowQuotient(a: Interval, u: Interval, r: Interval) throws -> Interval {
+        let γ = gamma(u), v = r * u
+        let shifted = Interval.exp(-(1 / v)), λ = Interval.log(onePlus: -shifted)
+        let p = -(a * Interval.log(onePlus: -γ)) + (1 - a) / u
+        let m = v * λ + 1, n = 1 - p * v
+        let mPrime = λ - (try expInverseOverV(v)) / (1 - shifted)
+        return m + n * mPrime / p
+    }
+
+    /// An enclosure of Q/P for u ≤ 1/2 (γ ≤ e^(−2)), finite at u = 0, from P ≥ γ, so γ/P ∈ (0, 1];
+    /// γ′/γ = e^(−y) with y = (1 − r)/(ru) ≥ 2; −log(1 − γ′)/γ′ ∈ [1, 1/(1 − γ′)]; and
+    /// γ′/(vγ) = y·e^(−y)/(1 − r). Proofs/limit-to-one.md, statement 4, proves each.
+    static func windowQuotientNearZero(a: Interval, u: Interval, r: Interval) throws -> Interval {
+        let precision = u.precision
+        let y = (1 - r) / (r * u)
+        let ratio = Interval.exp(-y)                                  // γ′/γ
+        let γ = gamma(u), shifted = γ * ratio, v = r * u
+        let λ = Interval.log(onePlus: -shifted)
+        let unit = try Interval(lower: BigRational(0), upper: BigRational(1), precision: precision)
+        let logRatio = try Interval(lower: BigFloat(1, precision: precision), upper: (1 / (1 - shifted)).upper, precision: precision)
+        let mPrimeOverGamma = -(ratio * logRatio) - (try yExpMinusY(y)) / ((1 - r) * (1 - shifted))
+        // p̃ = uP = (1 − a) + a·u·γ·(−log(1 − γ)/γ), with the last factor in [1, 1/(1 − γ)].
+        let logGamma = try Interval(lower: BigFloat(1, precision: precision), upper: (1 / (1 - γ)).upper, precision: precision)
+        let scaled = (1 - a) + a * u * γ * logGamma
+        let m = v * λ + 1, n = 1 - scaled * r
+        return m + n * mPrimeOverGamma * unit
+    }
+
+    static let risesToOneWindow = Claim(
+        id: "rises-to-one-window",
+        statement: "Once the shifted confidence is the square of the base one or below (γ′ ≤ γ²), a′ increases with the shift, for every base accuracy and every 0 < γ < 1/2",
+        symbols: "∂a′/∂s (a, γ, s) > 0  whenever γ′ = γ(1 − s) ≤ γ², as Q/P > 0 with u = 1/(−log γ), r = log γ/log γ′",
+        variables: [Variable("a", "0", "1"), Variable("u", "0", "13/9"), Variable("r", "0", "1/2")],
+        fullDomain: "0 ≤ a ≤ 1, 0 < γ < 1/2, 0 < γ(1 − s) ≤ γ²",
+        boxMeaning: "γ = e^(−1/u) ∈ [0, 0.5005], γ′ = γ^(1/r) ∈ [0, γ²]; u = 0 is γ → 0, r = 0 is s → 1",
+        expected: .proved,
+        edges: "The box is the closure of the whole domain in edge coordinates. Q/P stays finite and above 0.15 on it (u = 0 and r = 0 included): boxes with u > 1/2 evaluate Q/P itself, with e^(−1/v)/v enclosed through its ends (its limit 0 at v = 0); boxes with u ≤ 1/2 evaluate a lower enclosure from P ≥ γ and y·e^(−y) decreasing for y ≥ 1 (Proofs/limit-to-one.md, statement 4). That Q > 0 is ∂a′/∂s > 0 is algebra, checked against the library by rises-to-one-window-identity.",
+        proof: "Proofs/limit-to-one.md",
+        domain: .machine
+    ) { x in
+        let (a, u, r) = (x[0], x[1], x[2])
+        if u.upper <= (try BigFloat(1, precision: u.precision)) / 2 { return .positive(try windowQuotientNearZero(a: a, u: u, r: r)) }
+        return .positive(try windowQuotient(a: a, u: u, r: r))
+    }
+
+    static let risesToOneWindowIdentity = Claim(
+        id: "rises-to-one-window-identity",
+        statement: "The slope of a′ in the shift is Q·γ·v²/(M²·γ′) with v = 1/(−log γ′): the sign of Q is the sign of ∂a′/∂s",
+        symbols: "∂a′/∂s / (Qγv²/(M²γ′)) − 1 = 0, Q from the window proof's own Q/P",
+        variables: [Variable("a", "0", "1"), Variable("u", "1/10", "36/25"), Variable("r", "1/8", "1/2")],
+        fullDomain: "0 ≤ a ≤ 1, 0 < γ < 1/2, 0 ≤ s < 1",
+        boxMeaning: "γ = e^(−1/u) ∈ [e^(−10), 0.4994], γ′ = γ^(1/r) (1 − s = γ′/γ down to e^(−70))",
+        expected: .checked,
+        edges: "An identity: proved in Proofs/limit-to-one.md (statement 4); checked against the library's Eq. 11 differentiated by Dual numbers at every point of a 9×9×9 grid, at four times the working precision (the library forms 1 − s again from s), as a relative difference to 10^-30. The grid stops short of u = 0 and r = 0, where the library's s would round to 1.",
+        proof: "Proofs/limit-to-one.md", mode: .grid(perSide: 9)
+    ) { variables in
+        let x = try promoted(variables)
+        let (a, u, r) = (x[0], x[1], x[2])
+        // Q from the very function the window's proof evaluates (Q/P), times P.
+        let γ = gamma(u), v = r * u, shifted = Interval.exp(-(1 / v))
+        let p = -(a * Interval.log(onePlus: -γ)) + (1 - a) / u
+        let m = v * Interval.log(onePlus: -shifted) + 1
+        let quotient = try windowQuotient(a: a, u: u, r: r) * p
+        let s = 1 - shifted / γ
+        let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), shift: Dual(s, derivative: s.integer(1)))
+        return .zero(relativeDifference(slope.derivative, quotient * γ * v.squared / (m.squared * shifted)), tolerance: q("1e-30"))
     }
 
     // MARK: Section 4 in words: "many confidence shifts require increasing accuracy by over 5–10 points"

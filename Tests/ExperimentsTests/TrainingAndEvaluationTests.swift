@@ -178,6 +178,21 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
 }
 
 @Suite struct VerificationTests {
+    @Test("the table, details and JSON say how much of each claim's domain the machine covers")
+    func domains() async throws {
+        let result = try await Verification.run(VerificationConfiguration(claims: ["rises-to-one-window", "temperature-factorised", "boole-bound"]))
+        #expect(result.failures == 0)
+        let table = result.table()
+        #expect(table.columns[3] == "domain" && table.rows.map { $0[3] } == ["full (machine)", "part", "part"])
+        #expect(result.details(result.entries[0]).contains("  domain covered: full (machine)"))
+        #expect(result.details(result.entries[2]).contains("every N ≥ 1"))
+        let json = result.json().rendered()
+        #expect(json.contains("\"coverage\": \"full_machine\"") && json.contains("\"remainder\": "))
+        let factorised = try await Verification.run(VerificationConfiguration(claims: ["temperature-into"]))
+        #expect(factorised.json().rendered().contains("\"identity\": \"temperature-factorised\""))
+        #expect(factorised.table().rows[0][3] == "full (factorised)")
+    }
+
     @Test("two claims of the catalogue get their expected verdicts, in catalogue order") func twoClaims() async throws {
         var messages: [String] = []
         let result = try await Verification.run(VerificationConfiguration(claims: ["appendix-a-printed", "lemma-3-1-corrected"], budget: 100)) {

@@ -81,7 +81,7 @@ import PerplexityTheory
                           "free-lunch-over-confident", "temperature-into", "temperature-monotone"]
         for claim in claims {
             switch claim.domain {
-            case .machine: #expect(claim.id == "five-ten-points")
+            case .machine: #expect(["five-ten-points", "rises-to-one-window"].contains(claim.id), "\(claim.id)")
             case .factorised(let identity, let signs):
                 #expect(factorised.contains(claim.id) && ids.contains(identity) && !signs.isEmpty, "\(claim.id)")
                 #expect(Catalogue.claim(identity)?.expected == .checked, "\(claim.id): \(identity)")
@@ -90,7 +90,7 @@ import PerplexityTheory
             }
             #expect(claim.coverage.contains(claim.fullDomain), "\(claim.id)")
         }
-        #expect(claims.filter { $0.domain.isFull }.count == factorised.count + 1)
+        #expect(claims.filter { $0.domain.isFull }.count == factorised.count + 2)
     }
 
     @Test("at a = 1 and γ = 10^-12 the slope of a′ is negative at s = 96/100, as rises-to-one-small-gamma finds (mpmath-free: Double finite difference)")
@@ -104,6 +104,38 @@ import PerplexityTheory
         let h = 1e-6
         #expect((critical(0.96 + h) - critical(0.96 - h)) / (2 * h) < 0)
         #expect((critical(0.999 + h) - critical(0.999 - h)) / (2 * h) > 0)
+    }
+
+    @Test("the window proof's condition can fail: on r ≤ 4/5 (γ′ ≤ γ^(5/4)) it is refuted, as the slope at a = 1 is negative there")
+    func windowCanFail() async throws {
+        let window = try #require(Catalogue.claim("rises-to-one-window"))
+        let wider = Claim(id: "wider", statement: "", symbols: "", variables: [window.variables[0], window.variables[1], Variable("r", "0", "4/5")],
+                          fullDomain: "", expected: .refuted, edges: "", proof: "", condition: window.condition)
+        let verdict = await Prover(budget: ProverBudget(boxes: 20_000)).check(wider)
+        guard case .refuted(_, let c) = verdict else { Issue.record("expected refuted, got \(verdict.name)"); return }
+        // At the counterexample the slope, written out in Double by the gap identity, is ≤ 0 too.
+        let (a, u, r) = (c.point[0].value.doubleApproximation, c.point[1].value.doubleApproximation, c.point[2].value.doubleApproximation)
+        let g = Foundation.exp(-1 / u)
+        func gap(_ shifted: Double) -> Double {
+            let base = -a * Foundation.log1p(-g) - (1 - a) * Foundation.log(g)
+            let f = -a * Foundation.log1p(-shifted) - (1 - a) * Foundation.log(shifted)
+            return (f - base) / (Foundation.log1p(-shifted) - Foundation.log(shifted))
+        }
+        let shifted = Foundation.exp(-1 / (r * u)), h = shifted * 1e-4
+        // a′ − a as γ′ falls (s grows) must not increase at a counterexample.
+        #expect(gap(shifted - h) <= gap(shifted + h) + 1e-15, "a \(a), u \(u), r \(r)")
+    }
+
+    @Test("near γ = 0 the window's lower enclosure of Q/P lies below Q/P itself, on a grid of points")
+    func windowNearZero() throws {
+        for (i, j, k) in (0...4).flatMap({ i in (1...10).flatMap { j in (1...10).map { (i, j, $0) } } }) {
+            let a = try Interval(BigRational(i, 4), precision: 128)
+            let u = try Interval(BigRational(j, 20), precision: 128)
+            let r = try Interval(BigRational(k, 20), precision: 128)
+            let bound = try Catalogue.windowQuotientNearZero(a: a, u: u, r: r)
+            let exact = try Catalogue.windowQuotient(a: a, u: u, r: r)
+            #expect(bound.lower <= exact.upper && bound.lower > 0, "a \(a), u \(u), r \(r): \(bound) vs \(exact)")
+        }
     }
 
     @Test("the printed Appendix A bound is refuted at a point satisfying the lemma's hypotheses; negative in Double too")
@@ -130,7 +162,8 @@ import PerplexityTheory
           arguments: [("eq11-iso-perplexity", "checked"), ("free-lunch-slope-closed-form", "checked"), ("rises-to-one", "proved"),
                       ("five-ten-points", "proved"), ("lemma-3-1-corrected", "proved"), ("temperature-into", "proved"),
                       ("boole-bound", "proved"), ("half-accuracy-factorised", "checked"), ("half-accuracy-slope-factorised", "checked"),
-                      ("temperature-factorised", "checked"), ("rises-to-one-small-gamma", "refuted")])
+                      ("temperature-factorised", "checked"), ("rises-to-one-small-gamma", "refuted"),
+                      ("rises-to-one-window", "proved"), ("rises-to-one-window-identity", "checked")])
     func cheapClaims(_ id: String, _ expected: String) async throws {
         let claim = try #require(Catalogue.claim(id))
         let verdict = await Prover().check(claim)
