@@ -37,8 +37,34 @@ public struct VerificationError: Error, Equatable, Sendable, CustomStringConvert
     /// Every id of the catalogue, sorted.
     public let known: [String]
 
+    /// The named ids, the closest known id to each misspelt one, and where the whole list is
+    /// (the catalogue outgrew one error line).
     public var description: String {
-        "unknown claim id \(unknown.map { "'\($0)'" }.joined(separator: ", ")); known ids: \(known.joined(separator: ", "))"
+        let suggestions = unknown.compactMap { id in Self.closest(to: id, in: known).map { "'\($0)' for '\(id)'" } }
+        return "unknown claim id \(unknown.map { "'\($0)'" }.joined(separator: ", "))"
+            + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?")
+            + "; `perplexed verify --list` lists the \(known.count) claims"
+    }
+
+    /// The known id nearest to `id` by edit distance, if it is at most a third of `id`'s length
+    /// (a typo, not a different word).
+    static func closest(to id: String, in known: [String]) -> String? {
+        let target = Array(id)
+        func distance(_ other: String) -> Int {
+            let other = Array(other)
+            var previous = Array(0...other.count)
+            for (i, a) in target.enumerated() {
+                var current = [i + 1]
+                for (j, b) in other.enumerated() {
+                    current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a == b ? 0 : 1)))
+                }
+                previous = current
+            }
+            return previous[other.count]
+        }
+        guard !target.isEmpty, target.count <= 100,
+              let best = known.map({ ($0, distance($0)) }).min(by: { $0.1 < $1.1 }), best.1 * 3 <= target.count else { return nil }
+        return best.0
     }
 }
 

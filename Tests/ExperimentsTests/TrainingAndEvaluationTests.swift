@@ -214,6 +214,12 @@ func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path)
             _ = try Verification.selectedClaims(VerificationConfiguration(claims: ["nope"]))
         } catch {
             #expect(error.unknown == ["nope"] && error.known.contains("rises-to-one") && error.known == error.known.sorted())
+            #expect(error.description == "unknown claim id 'nope'; `perplexed verify --list` lists the \(error.known.count) claims")
+        }
+        do {
+            _ = try Verification.selectedClaims(VerificationConfiguration(claims: ["rises-to-on", "boole"]))
+        } catch {
+            #expect(error.description.hasPrefix("unknown claim id 'rises-to-on', 'boole'; did you mean 'rises-to-one' for 'rises-to-on'?"))
         }
     }
 }
