@@ -8,4 +8,9 @@
 #include <mpfr.h>
 #include <mpfi.h>
 #include <mpfi_io.h>
+
+/* An MPFI interval's endpoints read in place (MPFI's own accessors copy them into new MPFR
+ * numbers, which in Swift means an allocation per comparison). */
+static inline mpfr_srcptr perplexed_mpfi_left(mpfi_srcptr x) { return &x->left; }
+static inline mpfr_srcptr perplexed_mpfi_right(mpfi_srcptr x) { return &x->right; }
 #endif

@@ -173,17 +173,29 @@ public struct Interval: @unchecked Sendable {
         other.withPointer { o in withPointer { mpfi_is_inside(o, $0) != 0 } }
     }
 
+    // The comparisons read the endpoints in place: the prover makes several per box, and the
+    // `lower`/`upper` copies would each allocate. A NaN end makes every comparison false.
+
     /// Whether every point of `self` is below every point of `other` (upper < other.lower).
-    public func isCertainlyLess(than other: Interval) -> Bool { upper < other.lower }
+    public func isCertainlyLess(than other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_less_p(perplexed_mpfi_right(a), perplexed_mpfi_left(b)) != 0 } }
+    }
+
+    /// Whether every point of `self` is at most every point of `other` (upper ≤ other.lower).
+    public func isCertainlyAtMost(_ other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_lessequal_p(perplexed_mpfi_right(a), perplexed_mpfi_left(b)) != 0 } }
+    }
 
     /// Whether some point of `self` is below some point of `other` (lower < other.upper).
-    public func isPossiblyLess(than other: Interval) -> Bool { lower < other.upper }
+    public func isPossiblyLess(than other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_less_p(perplexed_mpfi_left(a), perplexed_mpfi_right(b)) != 0 } }
+    }
 
     /// Whether every point is > 0.
-    public var isCertainlyPositive: Bool { lower > 0 }
+    public var isCertainlyPositive: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_left($0)) == 0 && mpfr_sgn(perplexed_mpfi_left($0)) > 0 } }
 
     /// Whether every point is < 0.
-    public var isCertainlyNegative: Bool { upper < 0 }
+    public var isCertainlyNegative: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_right($0)) == 0 && mpfr_sgn(perplexed_mpfi_right($0)) < 0 } }
 
     /// The intersection, or `nil` when the intervals are disjoint.
     public func intersection(_ other: Interval) -> Interval? {
