@@ -11,12 +11,7 @@ final class IntervalStorage: ManagedBuffer<__mpfi_struct, mp_limb_t> {
         let buffer = create(minimumCapacity: 2 * limbs) { _ in __mpfi_struct() }
         let storage = unsafeDowncast(buffer, to: IntervalStorage.self)
         storage.withUnsafeMutablePointers { header, limbPointer in
-            let precision = mpfr_prec_t(bits)
-            let kind = Int32(MPFR_NAN_KIND.rawValue)
-            mpfr_custom_init(limbPointer, precision)
-            mpfr_custom_init(limbPointer + limbs, precision)
-            withUnsafeMutablePointer(to: &header.pointee.left) { mpfr_custom_init_set($0, kind, 0, precision, limbPointer) }
-            withUnsafeMutablePointer(to: &header.pointee.right) { mpfr_custom_init_set($0, kind, 0, precision, limbPointer + limbs) }
+            perplexed_mpfi_init_on(header, mpfr_prec_t(bits), limbPointer, mp_size_t(limbs))
         }
         return storage
     }
@@ -122,7 +117,11 @@ public struct Interval: @unchecked Sendable {
 
     /// The precision in bits of each endpoint.
     @inlinable
-    public var precision: Int { Int(mpfi_get_prec(storage.pointer)) }
+    public var precision: Int {
+        // Read from the lower end's field (MPFI's own definition of the precision): mpfi_get_prec
+        // is two library calls, and the in-place operations read the precision three times.
+        Int(withExtendedLifetime(storage) { storage.pointer.pointee.left._mpfr_prec })
+    }
 
     /// The lower endpoint (exact).
     public var lower: BigFloat {
