@@ -280,6 +280,25 @@ extension Interval {
         withExtendedLifetime(rhs) { lhs.withPointer { a in make(bits: lhs.precision) { _ = mpfi_mul_q($0, a, rhs.storage.pointer) } } }
     }
 
+    /// a × b + c, rounded outward after the product and after the sum exactly as `a * b + c` is,
+    /// but into one new interval (one allocation, no uniqueness check): the inner loop of tables
+    /// such as the certified regions table. The precision is the largest of the three.
+    public static func productSum(_ a: Interval, _ b: Interval, _ c: Interval) -> Interval {
+        let bits = Swift.max(a.precision, b.precision)
+        // A wider c would widen the sum but not the product: two intervals, as in a * b + c.
+        guard c.precision <= bits else { return a * b + c }
+        return a.withPointer { x in
+            b.withPointer { y in
+                c.withPointer { z in
+                    make(bits: bits) { r in
+                        _ = mpfi_mul(r, x, y)
+                        _ = mpfi_add(r, r, z)
+                    }
+                }
+            }
+        }
+    }
+
     /// The quotient, or a typed error when the divisor contains zero.
     public func divided(by divisor: Interval) throws(MultiPrecisionError) -> Interval {
         guard !divisor.containsZero else { throw .divisionByZero(dividend: description, divisor: divisor.description) }
