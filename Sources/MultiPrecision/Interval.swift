@@ -47,7 +47,7 @@ public struct Interval: @unchecked Sendable {
     /// The tightest interval of `precision` bits around the rational `value`.
     public init(_ value: BigRational, precision: Int) throws(MultiPrecisionError) {
         let bits = try Precision.validate(precision)
-        self = withExtendedLifetime(value) { Self.make(bits: bits) { _ = mpfi_set_q($0, value.storage.pointer) } }
+        self = withExtendedLifetime(value) { Self.make(bits: bits) { _ = perplexed_mpfi_set_q($0, value.storage.pointer) } }
     }
 
     /// The tightest interval around the exact value of decimal or fraction text.
@@ -83,7 +83,7 @@ public struct Interval: @unchecked Sendable {
         }
         let bits = try Precision.validate(precision)
         self = withExtendedLifetime((lower, upper)) {
-            Self.make(bits: bits) { _ = mpfi_interv_q($0, lower.storage.pointer, upper.storage.pointer) }
+            Self.make(bits: bits) { _ = perplexed_mpfi_interv_q($0, lower.storage.pointer, upper.storage.pointer) }
         }
     }
 

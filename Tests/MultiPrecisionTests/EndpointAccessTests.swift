@@ -83,4 +83,26 @@ import PropertyTesting
             #expect(mixed.contains(r * s + t))
         }
     }
+
+    @Test("rational ends are MPFR's directed roundings of the exact value (word-sized and large rationals, 53 to 166 bits)")
+    func rationalEnds() async throws {
+        // scale 0: word-sized numerator and denominator (the fast path); 1: a numerator beyond a
+        // word (MPFI's own conversion); the value may be 0 (MPFI's signed zeros).
+        await seededCheck(input: rationals, denominators, rationals, denominators, Gen.int(in: 0...1)) { p, q, u, v, scale in
+            var r = try rational(p, q), s = try rational(u, v)
+            if scale == 1 { r = r * (try BigRational(parsing: "1e30")); s = s * (try BigRational(parsing: "1e30")) }
+            let (low, high) = r <= s ? (r, s) : (s, r)
+            for bits in [53, 64, 128, 166] {
+                let point = try Interval(r, precision: bits)
+                #expect(point.lower == (try BigFloat(r, precision: bits, rounding: .down)))
+                #expect(point.upper == (try BigFloat(r, precision: bits, rounding: .up)))
+                let span = try Interval(lower: low, upper: high, precision: bits)
+                #expect(span.lower == (try BigFloat(low, precision: bits, rounding: .down)))
+                #expect(span.upper == (try BigFloat(high, precision: bits, rounding: .up)))
+                #expect(span.contains(low) && span.contains(high) && point.contains(r))
+            }
+        }
+        let zero = try Interval(BigRational(0), precision: 128)
+        #expect(zero.lower.isZero && zero.upper.isZero && zero.contains(BigRational(0)))
+    }
 }
