@@ -49,4 +49,17 @@ import PropertyTesting
             #expect(throws: MultiPrecisionError.self, "\(bad)") { try BigRational(parsing: bad) }
         }
     }
+
+    @Test("BigRational(p, q) is p / q reduced, for every sign and the extreme integers")
+    func fromIntegers() async throws {
+        await seededCheck(input: rationals, Gen.int(in: -1_000_000_000...1_000_000_000)) { p, q in
+            guard q != 0 else { return }
+            let r = try BigRational(p, q)
+            #expect(r == BigRational(p) / BigRational(q), "\(p)/\(q)")
+        }
+        for (p, q) in [(Int.min, -1), (Int.min, Int.min), (Int.max, Int.min), (0, -5), (6, -4), (-6, -4)] {
+            #expect(try BigRational(p, q) == BigRational(p) / BigRational(q), "\(p)/\(q)")
+        }
+        #expect(try BigRational(6, -4).description == "-3/2")
+    }
 }
