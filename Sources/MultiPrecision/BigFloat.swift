@@ -9,8 +9,7 @@ final class FloatStorage: ManagedBuffer<__mpfr_struct, mp_limb_t> {
         let buffer = create(minimumCapacity: limbs) { _ in __mpfr_struct() }
         let storage = unsafeDowncast(buffer, to: FloatStorage.self)
         storage.withUnsafeMutablePointers { header, limbPointer in
-            mpfr_custom_init(limbPointer, mpfr_prec_t(bits))
-            mpfr_custom_init_set(header, Int32(MPFR_NAN_KIND.rawValue), 0, mpfr_prec_t(bits), limbPointer)
+            perplexed_mpfr_init_on(header, mpfr_prec_t(bits), limbPointer)
         }
         return storage
     }

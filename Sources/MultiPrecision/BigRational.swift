@@ -47,7 +47,12 @@ public struct BigRational: Sendable, Hashable, Comparable, CustomStringConvertib
         guard denominator != 0 else {
             throw .divisionByZero(dividend: String(numerator), divisor: "0")
         }
-        self = BigRational(numerator) / BigRational(denominator)
+        // One mpq set and reduction (the prover's formulas build constants such as 1/2 per box).
+        self = .make { q in
+            __gmpq_set_si(q, numerator, UInt(denominator.magnitude))
+            __gmpq_canonicalize(q)
+            if denominator < 0 { __gmpq_neg(q, q) }
+        }
     }
 
     /// The exact value of a finite `Double` (every double is a dyadic rational).

@@ -14,6 +14,7 @@ public enum DecimalText {
     /// Parses `text` exactly: an optional sign, digits with an optional point, an optional
     /// exponent (`e`/`E`), or a fraction `p/q` of two such decimals.
     static func parseRational(_ text: String) throws(MultiPrecisionError) -> BigRational {
+        if let value = smallRational(text) { return value }
         let trimmed = text.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty else { throw .malformedNumber(input: text, reason: "the text is empty") }
         let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
@@ -29,6 +30,64 @@ public enum DecimalText {
             return numerator / denominator
         default:
             throw .malformedNumber(input: text, reason: "more than one '/'")
+        }
+    }
+
+    /// The common short forms (`7`, `-0.49`, `1/100`, `0.5/3`: at most 18 digits a side, no
+    /// spaces, exponent or `_`) read straight into machine integers: the prover's claims parse
+    /// such constants on every box. Anything else, including every malformed text, returns nil
+    /// and takes the general path (which also produces the errors).
+    private static func smallRational(_ text: String) -> BigRational? {
+        var numerator = 0, denominator = 1
+        var negative = false
+        var side = 0  // 0: before '/', 1: after
+        var value = 0, scale = 1, digits = 0, sawPoint = false, sawDigit = false, atStart = true
+        func close() -> Bool {
+            guard sawDigit else { return false }
+            if side == 0 {
+                numerator = value
+                denominator = scale
+            } else {
+                // (n / s) / (v / t) = n·t / (s·v)
+                guard value != 0 else { return false }
+                let (top, o1) = numerator.multipliedReportingOverflow(by: scale)
+                let (bottom, o2) = denominator.multipliedReportingOverflow(by: value)
+                guard !o1, !o2 else { return false }
+                numerator = top
+                denominator = bottom
+            }
+            return true
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                guard digits <= 18 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                if sawPoint { scale *= 10 }
+                sawDigit = true
+                atStart = false
+            case UInt8(ascii: "-"), UInt8(ascii: "+"):
+                guard atStart else { return nil }
+                if byte == UInt8(ascii: "-") { negative.toggle() }
+                atStart = false
+            case UInt8(ascii: "."):
+                guard !sawPoint else { return nil }
+                sawPoint = true
+                atStart = false
+            case UInt8(ascii: "/"):
+                guard side == 0, close() else { return nil }
+                side = 1
+                value = 0; scale = 1; digits = 0; sawPoint = false; sawDigit = false; atStart = true
+            default:
+                return nil
+            }
+        }
+        guard close() else { return nil }
+        return BigRational.make { q in
+            __gmpq_set_ui(q, UInt(numerator), UInt(denominator))
+            __gmpq_canonicalize(q)
+            if negative { __gmpq_neg(q, q) }
         }
     }
 

@@ -11,12 +11,7 @@ final class IntervalStorage: ManagedBuffer<__mpfi_struct, mp_limb_t> {
         let buffer = create(minimumCapacity: 2 * limbs) { _ in __mpfi_struct() }
         let storage = unsafeDowncast(buffer, to: IntervalStorage.self)
         storage.withUnsafeMutablePointers { header, limbPointer in
-            let precision = mpfr_prec_t(bits)
-            let kind = Int32(MPFR_NAN_KIND.rawValue)
-            mpfr_custom_init(limbPointer, precision)
-            mpfr_custom_init(limbPointer + limbs, precision)
-            withUnsafeMutablePointer(to: &header.pointee.left) { mpfr_custom_init_set($0, kind, 0, precision, limbPointer) }
-            withUnsafeMutablePointer(to: &header.pointee.right) { mpfr_custom_init_set($0, kind, 0, precision, limbPointer + limbs) }
+            perplexed_mpfi_init_on(header, mpfr_prec_t(bits), limbPointer, mp_size_t(limbs))
         }
         return storage
     }
@@ -52,7 +47,7 @@ public struct Interval: @unchecked Sendable {
     /// The tightest interval of `precision` bits around the rational `value`.
     public init(_ value: BigRational, precision: Int) throws(MultiPrecisionError) {
         let bits = try Precision.validate(precision)
-        self = withExtendedLifetime(value) { Self.make(bits: bits) { _ = mpfi_set_q($0, value.storage.pointer) } }
+        self = withExtendedLifetime(value) { Self.make(bits: bits) { _ = perplexed_mpfi_set_q($0, value.storage.pointer) } }
     }
 
     /// The tightest interval around the exact value of decimal or fraction text.
@@ -88,7 +83,7 @@ public struct Interval: @unchecked Sendable {
         }
         let bits = try Precision.validate(precision)
         self = withExtendedLifetime((lower, upper)) {
-            Self.make(bits: bits) { _ = mpfi_interv_q($0, lower.storage.pointer, upper.storage.pointer) }
+            Self.make(bits: bits) { _ = perplexed_mpfi_interv_q($0, lower.storage.pointer, upper.storage.pointer) }
         }
     }
 
@@ -122,7 +117,11 @@ public struct Interval: @unchecked Sendable {
 
     /// The precision in bits of each endpoint.
     @inlinable
-    public var precision: Int { Int(mpfi_get_prec(storage.pointer)) }
+    public var precision: Int {
+        // Read from the lower end's field (MPFI's own definition of the precision): mpfi_get_prec
+        // is two library calls, and the in-place operations read the precision three times.
+        Int(withExtendedLifetime(storage) { storage.pointer.pointee.left._mpfr_prec })
+    }
 
     /// The lower endpoint (exact).
     public var lower: BigFloat {
@@ -173,17 +172,35 @@ public struct Interval: @unchecked Sendable {
         other.withPointer { o in withPointer { mpfi_is_inside(o, $0) != 0 } }
     }
 
+    // The comparisons read the endpoints in place: the prover makes several per box, and the
+    // `lower`/`upper` copies would each allocate. A NaN end makes every comparison false.
+
     /// Whether every point of `self` is below every point of `other` (upper < other.lower).
-    public func isCertainlyLess(than other: Interval) -> Bool { upper < other.lower }
+    public func isCertainlyLess(than other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_less_p(perplexed_mpfi_right(a), perplexed_mpfi_left(b)) != 0 } }
+    }
+
+    /// Whether every point of `self` is at most every point of `other` (upper ≤ other.lower).
+    public func isCertainlyAtMost(_ other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_lessequal_p(perplexed_mpfi_right(a), perplexed_mpfi_left(b)) != 0 } }
+    }
 
     /// Whether some point of `self` is below some point of `other` (lower < other.upper).
-    public func isPossiblyLess(than other: Interval) -> Bool { lower < other.upper }
+    public func isPossiblyLess(than other: Interval) -> Bool {
+        withPointer { a in other.withPointer { b in mpfr_less_p(perplexed_mpfi_left(a), perplexed_mpfi_right(b)) != 0 } }
+    }
 
     /// Whether every point is > 0.
-    public var isCertainlyPositive: Bool { lower > 0 }
+    public var isCertainlyPositive: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_left($0)) == 0 && mpfr_sgn(perplexed_mpfi_left($0)) > 0 } }
 
     /// Whether every point is < 0.
-    public var isCertainlyNegative: Bool { upper < 0 }
+    public var isCertainlyNegative: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_right($0)) == 0 && mpfr_sgn(perplexed_mpfi_right($0)) < 0 } }
+
+    /// Whether every point is ≥ 0.
+    public var isCertainlyNonNegative: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_left($0)) == 0 && mpfr_sgn(perplexed_mpfi_left($0)) >= 0 } }
+
+    /// Whether every point is ≤ 0.
+    public var isCertainlyNonPositive: Bool { withPointer { mpfr_nan_p(perplexed_mpfi_right($0)) == 0 && mpfr_sgn(perplexed_mpfi_right($0)) <= 0 } }
 
     /// The intersection, or `nil` when the intervals are disjoint.
     public func intersection(_ other: Interval) -> Interval? {
@@ -267,6 +284,25 @@ extension Interval {
     }
     public static func * (lhs: Interval, rhs: BigRational) -> Interval {
         withExtendedLifetime(rhs) { lhs.withPointer { a in make(bits: lhs.precision) { _ = mpfi_mul_q($0, a, rhs.storage.pointer) } } }
+    }
+
+    /// a × b + c, rounded outward after the product and after the sum exactly as `a * b + c` is,
+    /// but into one new interval (one allocation, no uniqueness check): the inner loop of tables
+    /// such as the certified regions table. The precision is the largest of the three.
+    public static func productSum(_ a: Interval, _ b: Interval, _ c: Interval) -> Interval {
+        let bits = Swift.max(a.precision, b.precision)
+        // A wider c would widen the sum but not the product: two intervals, as in a * b + c.
+        guard c.precision <= bits else { return a * b + c }
+        return a.withPointer { x in
+            b.withPointer { y in
+                c.withPointer { z in
+                    make(bits: bits) { r in
+                        _ = mpfi_mul(r, x, y)
+                        _ = mpfi_add(r, r, z)
+                    }
+                }
+            }
+        }
     }
 
     /// The quotient, or a typed error when the divisor contains zero.

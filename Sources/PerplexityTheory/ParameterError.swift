@@ -29,7 +29,7 @@ enum Check {
         _ x: T, _ name: String,
         above lower: T? = nil, _ lowerKind: Bound = .closed,
         below upper: T? = nil, _ upperKind: Bound = .closed,
-        requirement: String
+        requirement: @autoclosure () -> String
     ) throws(ParameterError) {
         var ok = x.isUsable
         if ok, let lower {
@@ -38,7 +38,8 @@ enum Check {
         if ok, let upper {
             ok = upperKind == .closed ? x.isCertainlyLessOrEqual(to: upper) : x.isCertainlyLess(than: upper)
         }
-        guard ok else { throw ParameterError(parameter: name, requirement: requirement, value: x.description) }
+        // The requirement's text is built only on failure: the prover passes every box through here.
+        guard ok else { throw ParameterError(parameter: name, requirement: requirement(), value: x.description) }
     }
 
     /// a ∈ [0, 1].

@@ -102,9 +102,9 @@ public func regionsTable<T: PerplexityScalar>(
 ///
 ///     a′ = 1 + (pplx(a, γ) + ℓ′)/D = P + a·Q,   P = 1 + (ℓ′ − log γ)/D,   Q = (log γ − log(1 − γ))/D.
 ///
-/// Each grid point then costs one interval multiply and one in-place add (the product is uniquely
-/// referenced). Because a enters once, the enclosure is as tight as the generic one up to a few
-/// ulps. log γ′ = log γ + log(1 − s) shares the |s| logarithms log(1 − s) between all γ. Rows
+/// Each grid point then costs one interval multiply and one add into one new interval
+/// (`Interval.productSum`). Because a enters once, the enclosure is as tight as the generic one
+/// up to a few ulps. log γ′ = log γ + log(1 − s) shares the |s| logarithms log(1 − s) between all γ. Rows
 /// (γ, a) are split into contiguous slices over `threads` workers; each computes P and Q for the
 /// γ values it touches and copies a, so the workers never touch a shared reference count.
 ///
@@ -146,11 +146,8 @@ public func certifiedRegionsTable(
                 let ai = a[r % nA]
                 P.withUnsafeBufferPointer { P in
                     Q.withUnsafeBufferPointer { Q in
-                        for k in 0..<nS {
-                            var c = ai * Q[k]      // fresh, uniquely referenced: += runs in place
-                            c += P[k]
-                            critical.append(c)
-                        }
+                        // a·Q + P into one new interval (the same two outward roundings as ai * Q[k] + P[k]).
+                        for k in 0..<nS { critical.append(Interval.productSum(ai, Q[k], P[k])) }
                     }
                 }
             }

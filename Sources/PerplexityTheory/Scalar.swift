@@ -82,7 +82,7 @@ extension Interval: PerplexityScalar {
     public func rational(_ r: BigRational) -> Interval { (try? Interval(r, precision: precision)) ?? self }
     // isCertainlyLess(than:) comes from MultiPrecision; redeclaring it here made every call
     // ambiguous in code that imports both modules.
-    public func isCertainlyLessOrEqual(to other: Interval) -> Bool { upper <= other.lower }
+    public func isCertainlyLessOrEqual(to other: Interval) -> Bool { isCertainlyAtMost(other) }
     public var isUsable: Bool { !isNaN && isBounded }
     public var approximateDouble: Double { midpoint.double() }
 }

@@ -27,18 +27,19 @@ public indirect enum Condition: Sendable {
     /// Decides the condition from the enclosures.
     public var truth: Truth {
         switch self {
+        // The endpoint tests read the ends in place (copies of `lower`/`upper` would allocate on every box).
         case .positive(let f):
             guard f.isUsable else { return .unknown }
-            if f.lower > 0 { return .holds }
-            return f.upper <= 0 ? .fails : .unknown
+            if f.isCertainlyPositive { return .holds }
+            return f.isCertainlyNonPositive ? .fails : .unknown
         case .nonNegative(let f):
             guard f.isUsable else { return .unknown }
-            if f.lower >= 0 { return .holds }
-            return f.upper < 0 ? .fails : .unknown
+            if f.isCertainlyNonNegative { return .holds }
+            return f.isCertainlyNegative ? .fails : .unknown
         case .negative(let f):
             guard f.isUsable else { return .unknown }
-            if f.upper < 0 { return .holds }
-            return f.lower >= 0 ? .fails : .unknown
+            if f.isCertainlyNegative { return .holds }
+            return f.isCertainlyNonNegative ? .fails : .unknown
         case .zero(let f, let tolerance):
             guard f.isUsable else { return .unknown }
             if f.lower > 0 || f.upper < 0 { return .fails }

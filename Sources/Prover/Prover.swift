@@ -91,9 +91,9 @@ public struct Prover: Sendable {
             let round = Array(pending.suffix(take))
             pending.removeLast(take)
             used += take
-            let outcomes = await evaluate(round, claim)
-            for (box, outcome) in zip(round, outcomes) {
-                switch outcome {
+            let results = await evaluate(round, claim, scale: scale)
+            for (box, result) in zip(round, results) {
+                switch result.outcome {
                 case .holds: continue
                 case .fails, .pointFails:
                     if let counterexample = confirm(claim, at: box.midpoint) {
@@ -101,7 +101,7 @@ public struct Prover: Sendable {
                     }
                     fallthrough
                 case .unknown:
-                    let (left, right) = box.split(relativeTo: scale)
+                    let (left, right) = result.halves ?? box.split(relativeTo: scale)
                     pending.append(left)
                     pending.append(right)
                 }
@@ -143,19 +143,32 @@ public struct Prover: Sendable {
 
     enum Outcome: Sendable { case holds, fails, pointFails, unknown }
 
-    /// Evaluates boxes on all cores.
-    func evaluate(_ boxes: [Box], _ claim: Claim) async -> [Outcome] {
+    /// A box's outcome and, unless it holds, its two halves (split by the worker, so that the
+    /// rational arithmetic of splitting runs on all cores rather than between rounds).
+    struct Evaluation: Sendable {
+        var outcome: Outcome
+        var halves: (Box, Box)?
+    }
+
+    /// Evaluates boxes on all cores. The round is cut into several pieces per core, taken by
+    /// whichever core is free, so that a core that drew the cheap boxes does not sit idle.
+    func evaluate(_ boxes: [Box], _ claim: Claim, scale: [BigRational]) async -> [Evaluation] {
         let precision = budget.precision
         let workers = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunk = (boxes.count + workers - 1) / workers
-        return await withTaskGroup(of: (Int, [Outcome]).self) { group in
-            for start in stride(from: 0, to: boxes.count, by: Swift.max(chunk, 1)) {
-                let slice = Array(boxes[start..<Swift.min(start + chunk, boxes.count)])
-                group.addTask { (start, slice.map { Self.outcome($0, claim, precision) }) }
+        let chunk = Swift.max(1, (boxes.count + 8 * workers - 1) / (8 * workers))
+        return await withTaskGroup(of: (Int, [Evaluation]).self) { group in
+            for start in stride(from: 0, to: boxes.count, by: chunk) {
+                let slice = boxes[start..<Swift.min(start + chunk, boxes.count)]
+                group.addTask {
+                    (start, slice.map { box in
+                        let outcome = Self.outcome(box, claim, precision)
+                        return Evaluation(outcome: outcome, halves: outcome == .holds ? nil : box.split(relativeTo: scale))
+                    })
+                }
             }
-            var result = [Outcome](repeating: .unknown, count: boxes.count)
-            for await (start, outcomes) in group {
-                for (i, o) in outcomes.enumerated() { result[start + i] = o }
+            var result = [Evaluation](repeating: Evaluation(outcome: .unknown, halves: nil), count: boxes.count)
+            for await (start, evaluations) in group {
+                result.replaceSubrange(start..<start + evaluations.count, with: evaluations)
             }
             return result
         }
