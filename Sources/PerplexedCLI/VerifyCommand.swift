@@ -18,6 +18,12 @@ struct VerifyCommand: AsyncParsableCommand {
             every point of a grid; their proofs are algebraic (Proofs/). The exit status is 2 \
             if any verdict differs from the one the claim expects.
 
+            The domain column says how much of each statement's whole domain the machine covers: \
+            "full (machine)" (the box is the closure of the domain, edges included through edge \
+            coordinates such as u = 1/(−log γ)), "full (factorised)" (an exact factorisation with \
+            plainly signed factors decides the sign everywhere; an identity claim checks it) or \
+            "part" (--details says what is covered and how the rest is proved).
+
             Examples:
               perplexed verify                       # the whole catalogue
               perplexed verify half-accuracy-raises-bar appendix-a-printed --details
@@ -40,7 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: TableFormat = .text
 
-    @Flag(help: "Print each claim's statement, box, edge handling, proof file and counterexample.")
+    @Flag(help: "Print each claim's statement, box, domain covered, edge handling, proof file and counterexample.")
     var details = false
 
     @Flag(help: "List the claims and exit.")
