@@ -384,8 +384,7 @@ public struct LemmaTest: Sendable {
             alphaCopy = copy
         }
         for pair in pairs {
-            let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
-            alphaCopy = alpha
+            let alpha = try copyOfAlpha(pair, reusing: &alphaCopy, model: &model, prompting: prompting)
             let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)
             etas.append(w.certified.eta.upper.double(rounding: .up))
             margins.append(w.alpha.margin)
@@ -394,6 +393,17 @@ public struct LemmaTest: Sendable {
         }
         let calibration = LemmaCalibration(length: n, pairs: etas.count, eta: etas.max() ?? 0, margin: margins.min() ?? 0, margins: margins, etas: etas)
         return (calibration, shared == nil ? nil : alphaCopy)
+    }
+
+    /// α's greedy copy for `pair`: `last` when it is already α's copy (consecutive pairs that
+    /// share α copy it once), else a new copy, which becomes `last`.
+    static func copyOfAlpha<M: LanguageModel>(
+        _ pair: LemmaPair, reusing last: inout GreedyCopy?, model: inout M, prompting: some CopyPrompting
+    ) throws -> GreedyCopy {
+        if let last, last.target == pair.alpha { return last }
+        let copy = try greedyCopy(pair.alpha, model: &model, prompting: prompting)
+        last = copy
+        return copy
     }
 
     /// Step 2: the prediction from calibration, ε_model and the gaps ξ. Pure arithmetic.
@@ -455,8 +465,7 @@ public struct LemmaTest: Sendable {
             var alphaCopy: GreedyCopy? = nil  // α's copy, reused while consecutive pairs share α
             for pair in pairs[n] ?? [] {
                 for s in [pair.alpha, pair.beta] where seen.contains(s) { throw LemmaTestError.notDisjoint(length: n, bits: WitnessReport.bits(s)) }
-                let alpha = try alphaCopy.flatMap { $0.target == pair.alpha ? $0 : nil } ?? greedyCopy(pair.alpha, model: &model, prompting: prompting)
-                alphaCopy = alpha
+                let alpha = try copyOfAlpha(pair, reusing: &alphaCopy, model: &model, prompting: prompting)
                 let margin = alpha.margin
                 let predicted = p.eta < margin  // recorded before β is copied
                 let w = try copyWitness(model: &model, prompting: prompting, alphaCopy: alpha, flip: pair.flip, precision: precision)

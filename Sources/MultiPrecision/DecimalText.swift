@@ -84,11 +84,7 @@ public enum DecimalText {
             }
         }
         guard close() else { return nil }
-        return BigRational.make { q in
-            __gmpq_set_ui(q, UInt(numerator), UInt(denominator))
-            __gmpq_canonicalize(q)
-            if negative { __gmpq_neg(q, q) }
-        }
+        return try? BigRational(negative ? -numerator : numerator, denominator)
     }
 
     private static func parseDecimal(_ text: Substring, original: String) throws(MultiPrecisionError) -> BigRational {

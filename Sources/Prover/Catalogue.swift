@@ -70,6 +70,16 @@ public enum Catalogue {
         return try monotone(y, increasing: false, atInfinity: 0) { $0 * Interval.exp(-$0) }
     }
 
+    /// ∂a′/∂s at (a, γ, s): the library's Eq. 11 differentiated by Dual numbers.
+    static func shiftSlope(accuracy a: Interval, gamma γ: Interval, shift s: Interval) throws -> Interval {
+        try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), shift: Dual(s, derivative: s.integer(1))).derivative
+    }
+
+    /// ∂a′/∂Δ at Δ = 0 (the free-lunch slope): the library's Eq. 11 differentiated by Dual numbers.
+    static func freeLunchSlope(accuracy a: Interval, gamma γ: Interval) throws -> Interval {
+        try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), delta: Dual(γ.integer(0), derivative: γ.integer(1))).derivative
+    }
+
     /// f/g − 1, the relative difference (g is away from 0 wherever it is used).
     static func relativeDifference(_ f: Interval, _ g: Interval) -> Interval { f / g - 1 }
 
@@ -141,9 +151,7 @@ public enum Catalogue {
         proof: "Proofs/half-accuracy.md",
         domain: .factorised(identity: "half-accuracy-slope-factorised", signs: "∂a′/∂s = γ(h(t) − log(4γ(1 − γ)))/(2γ′(1 − γ′)L(γ′)²) with h(t) = (1 + t)log(1 + t) + (1 − t)log(1 − t) = Σ t^(2k)/(k(2k − 1)) > 0 for t = 1 − 2γ′ ∈ (0, 1) and −log(4γ(1 − γ)) > 0 for γ < 1/2")
     ) { x in
-        let half = Dual(constant: x[0].rational(q("1/2")))
-        let slope = try criticalAccuracy(accuracy: half, gamma: Dual(constant: x[0]), shift: Dual(x[1], derivative: x[1].integer(1)))
-        return .positive(slope.derivative)
+        return .positive(try shiftSlope(accuracy: x[0].rational(q("1/2")), gamma: x[0], shift: x[1]))
     }
 
     static let halfAccuracySlopeFactorised = Claim(
@@ -168,9 +176,8 @@ public enum Catalogue {
         let numerator: Interval = γ * (up + down - Interval.log(4 * γ * (1 - γ)))
         let denominator: Interval = 2 * shifted * (1 - shifted) * logOdds(shifted).squared
         let factorised = numerator / denominator
-        let half = Dual(constant: γ.rational(q("1/2")))
-        let slope = try criticalAccuracy(accuracy: half, gamma: Dual(constant: γ), shift: Dual(s, derivative: s.integer(1)))
-        return .zero(relativeDifference(slope.derivative, factorised), tolerance: q("1e-30"))
+        let slope = try shiftSlope(accuracy: γ.rational(q("1/2")), gamma: γ, shift: s)
+        return .zero(relativeDifference(slope, factorised), tolerance: q("1e-30"))
     }
 
     /// a = 1 − γ(1 − u): under-confident base models (a > 1 − γ) for u ∈ (0, 1].
@@ -188,8 +195,7 @@ public enum Catalogue {
     ) { x in
         let γ = x[0]
         let a = 1 - γ * (1 - x[1])
-        let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), delta: Dual(γ.integer(0), derivative: γ.integer(1)))
-        return .negative(slope.derivative)
+        return .negative(try freeLunchSlope(accuracy: a, gamma: γ))
     }
 
     /// a = (1 − γ)v: calibrated or over-confident base models for v ∈ [0, 1).
@@ -207,8 +213,7 @@ public enum Catalogue {
     ) { x in
         let γ = x[0]
         let a = (1 - γ) * x[1]
-        let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), delta: Dual(γ.integer(0), derivative: γ.integer(1)))
-        return .positive(slope.derivative)
+        return .positive(try freeLunchSlope(accuracy: a, gamma: γ))
     }
 
     /// a = 1 − γ + cγ/2: both sides of the calibrated line (c = 0), inside (0, 1).
@@ -227,9 +232,8 @@ public enum Catalogue {
         let x = try promoted(variables)
         let (γ, c) = (gamma(x[0]), x[1])
         let a = 1 - γ + c * γ * c.rational(q("1/2"))
-        let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), delta: Dual(γ.integer(0), derivative: γ.integer(1)))
         let scale = (1 - γ) * γ * logOdds(γ)
-        return .zero(slope.derivative * scale - (1 - γ - a), tolerance: q("1e-30"))
+        return .zero(try freeLunchSlope(accuracy: a, gamma: γ) * scale - (1 - γ - a), tolerance: q("1e-30"))
     }
 
     static let risesToOne = Claim(
@@ -244,8 +248,7 @@ public enum Catalogue {
         domain: .part(covered: "γ ≥ 1/100 and 19/20 ≤ s ≤ 99/100",
                       remainder: "rises-to-one-window proves by machine on the whole domain that a′ increases once γ′ = γ(1 − s) ≤ γ², which reaches s → 1 for every γ and a; the limit a′ → 1 is proved by hand (Proofs/limit-to-one.md). A fixed window of s cannot serve every γ: rises-to-one-small-gamma refutes s ≥ 19/20 for small γ")
     ) { x in
-        let slope = try criticalAccuracy(accuracy: Dual(constant: x[0]), gamma: Dual(constant: x[1]), shift: Dual(x[2], derivative: x[2].integer(1)))
-        return .positive(slope.derivative)
+        return .positive(try shiftSlope(accuracy: x[0], gamma: x[1], shift: x[2]))
     }
 
     static let risesToOneSmallGamma = Claim(
@@ -260,9 +263,7 @@ public enum Catalogue {
         proof: "Proofs/limit-to-one.md",
         domain: .part(covered: "searched on the box", remainder: "one certified counterexample refutes the statement; nothing remains to cover")
     ) { x in
-        let one = Dual(constant: x[0].integer(1))
-        let slope = try criticalAccuracy(accuracy: one, gamma: Dual(constant: gamma(x[0])), shift: Dual(x[1], derivative: x[1].integer(1)))
-        return .positive(slope.derivative)
+        return .positive(try shiftSlope(accuracy: x[0].integer(1), gamma: gamma(x[0]), shift: x[1]))
     }
 
     // MARK: rises-to-one on the whole domain
@@ -273,15 +274,24 @@ public enum Catalogue {
     // Q/P > 0 on the closure of γ′ ≤ γ² in edge coordinates: u = 1/(−log γ) ∈ [0, 13/9] and
     // r = v/u = log γ/log γ′ ∈ [0, 1/2], so u = 0 is γ → 0 and r = 0 is s → 1.
 
-    /// Q/P for a box away from γ = 0 (u > 0): the formula itself, with e^(−1/v)/v enclosed
-    /// through its ends so that r = 0 (s → 1) stays finite.
-    static func windowQuotient(a: Interval, u: Interval, r: Interval) throws -> Interval {
+    /// The terms of Q/P for a box away from γ = 0 (u > 0): γ, v, γ′, P = pplx(a, γ), M and Q/P
+    /// itself, with e^(−1/v)/v enclosed through its ends so that r = 0 (s → 1) stays finite.
+    struct WindowTerms {
+        let gamma, v, shifted, p, m, quotient: Interval
+    }
+
+    static func windowTerms(a: Interval, u: Interval, r: Interval) throws -> WindowTerms {
         let γ = gamma(u), v = r * u
         let shifted = Interval.exp(-(1 / v)), λ = Interval.log(onePlus: -shifted)
         let p = -(a * Interval.log(onePlus: -γ)) + (1 - a) / u
         let m = v * λ + 1, n = 1 - p * v
         let mPrime = λ - (try expInverseOverV(v)) / (1 - shifted)
-        return m + n * mPrime / p
+        return WindowTerms(gamma: γ, v: v, shifted: shifted, p: p, m: m, quotient: m + n * mPrime / p)
+    }
+
+    /// Q/P for a box away from γ = 0 (``windowTerms(a:u:r:)``).
+    static func windowQuotient(a: Interval, u: Interval, r: Interval) throws -> Interval {
+        try windowTerms(a: a, u: u, r: r).quotient
     }
 
     /// An enclosure of Q/P for u ≤ 1/2 (γ ≤ e^(−2)), finite at u = 0, from P ≥ γ, so γ/P ∈ (0, 1];
@@ -334,13 +344,10 @@ public enum Catalogue {
         let x = try promoted(variables)
         let (a, u, r) = (x[0], x[1], x[2])
         // Q from the very function the window's proof evaluates (Q/P), times P.
-        let γ = gamma(u), v = r * u, shifted = Interval.exp(-(1 / v))
-        let p = -(a * Interval.log(onePlus: -γ)) + (1 - a) / u
-        let m = v * Interval.log(onePlus: -shifted) + 1
-        let quotient = try windowQuotient(a: a, u: u, r: r) * p
-        let s = 1 - shifted / γ
-        let slope = try criticalAccuracy(accuracy: Dual(constant: a), gamma: Dual(constant: γ), shift: Dual(s, derivative: s.integer(1)))
-        return .zero(relativeDifference(slope.derivative, quotient * γ * v.squared / (m.squared * shifted)), tolerance: q("1e-30"))
+        let t = try windowTerms(a: a, u: u, r: r)
+        let s = 1 - t.shifted / t.gamma
+        let slope = try shiftSlope(accuracy: a, gamma: t.gamma, shift: s)
+        return .zero(relativeDifference(slope, t.quotient * t.p * t.gamma * t.v.squared / (t.m.squared * t.shifted)), tolerance: q("1e-30"))
     }
 
     // MARK: Section 4 in words: "many confidence shifts require increasing accuracy by over 5–10 points"
